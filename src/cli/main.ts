@@ -1,6 +1,7 @@
 // The `tally` command: one entry point, a subcommand per job. Each subcommand lives in its own file
 // and registers itself here.
 import { Command } from "commander";
+import { registerProjectCommands } from "./project.js";
 import { registerServeCommand } from "./serve.js";
 
 const program = new Command("tally")
@@ -8,6 +9,7 @@ const program = new Command("tally")
   .version("0.1.0");
 
 registerServeCommand(program);
+registerProjectCommands(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   console.error(`tally: ${err instanceof Error ? err.message : String(err)}`);

@@ -1,0 +1,18 @@
+// Settings every subcommand shares, each from a flag, else the environment, else the embedded default.
+import { resolve } from "node:path";
+
+export function dataDirFrom(flag: string | undefined): string {
+  return resolve(flag ?? process.env.TALLY_DATA_DIR ?? "./data");
+}
+
+export function portFrom(flag: string | undefined): number {
+  const raw = flag ?? process.env.TALLY_PORT ?? "8080";
+  const port = Number(raw);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new Error(`--port: "${raw}" is not a port number`);
+  return port;
+}
+
+export function hostFrom(flag: string | undefined): string {
+  return flag ?? process.env.TALLY_HOST ?? "127.0.0.1";
+}
