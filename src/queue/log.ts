@@ -1,0 +1,303 @@
+// The embedded queue: a durable log of checksummed records in segment files (format: README.md).
+// Appends are group-committed: one writer loop takes every append waiting, frames them into one
+// Buffer, writes it and fsyncs once; each append resolves after the fsync that covered it.
+
+import { mkdir } from "node:fs/promises";
+import { checkConsumerName, writeCommittedOffset } from "./consumer-offsets.js";
+import { lockQueueDir, type ReleaseLock } from "./dir-lock.js";
+import { queueErrorFromIo } from "./file-io.js";
+import { LatencyCounter } from "./latency-histogram.js";
+import { LogConsumer, type LogView } from "./log-consumer.js";
+import type { AppendReceipt, Offset, Queue, QueueConsumer, QueueStats } from "./queue.js";
+import { QueueError, QueueFullError } from "./queue.js";
+import { encodeRecords, MAX_RECORD_BYTES, RECORD_HEADER_BYTES } from "./record-frame.js";
+import { type RecoveredLog, type RecoveryReport, recoverLog } from "./recovery.js";
+import { removeConsumedSegments } from "./retention.js";
+import type { Segment } from "./segment-files.js";
+import { TailWriter } from "./tail-writer.js";
+
+export interface LogOptions {
+  /** The log's own directory (the data dir's `queue/`); created if missing. */
+  readonly dir: string;
+  /** A segment is rolled once it reaches this size. Default 64 MiB. */
+  readonly segmentBytes?: number;
+  /** Appends past this many bytes on disk fail with QueueFullError. Default 4 GiB. */
+  readonly maxBytes?: number;
+  /** How long a fully consumed segment is kept (for backups and replays). Default 1 hour. */
+  readonly retentionMs?: number;
+  /** Largest payload accepted. Default 64 MiB. */
+  readonly maxRecordBytes?: number;
+  /** fsync every group and every commit. Only tests that measure something else turn it off. */
+  readonly fsync?: boolean;
+  /** The clock retention is measured by. */
+  readonly now?: () => number;
+}
+
+type Settings = Required<LogOptions>;
+
+const DEFAULTS = {
+  segmentBytes: 64 << 20,
+  maxBytes: 4 * 1024 ** 3,
+  retentionMs: 60 * 60 * 1000,
+  maxRecordBytes: 64 << 20,
+  fsync: true,
+  now: Date.now,
+} as const;
+
+/** A group's buffer stops growing here, so one slow write never holds a huge backlog. */
+const MAX_GROUP_BYTES = 16 << 20;
+
+interface PendingAppend {
+  readonly payloads: readonly Buffer[];
+  readonly size: number;
+  readonly resolve: (receipt: AppendReceipt) => void;
+  readonly reject: (error: QueueError) => void;
+}
+
+export async function openLog(options: LogOptions): Promise<EmbeddedLog> {
+  const settings: Settings = { ...DEFAULTS, ...withoutUndefined(options), dir: options.dir };
+  checkSettings(settings);
+  await mkdir(settings.dir, { recursive: true });
+  const releaseLock = await lockQueueDir(settings.dir);
+  try {
+    const recovered = await recoverLog(settings.dir, settings.fsync);
+    return new EmbeddedLog(settings, recovered, releaseLock);
+  } catch (error) {
+    await releaseLock();
+    throw error;
+  }
+}
+
+export class EmbeddedLog implements Queue {
+  readonly recovery: RecoveryReport;
+  readonly #settings: Settings;
+  readonly #segments: Segment[];
+  readonly #writer: TailWriter;
+  readonly #releaseLock: ReleaseLock;
+  readonly #committed: Map<string, number>;
+  readonly #consumers = new Map<string, LogConsumer>();
+  readonly #waiters = new Set<() => void>();
+  readonly #fsyncSeconds = new LatencyCounter();
+  readonly #sweeper: NodeJS.Timeout | null;
+  readonly #view: LogView;
+  #nextOffset: Offset;
+  #bytes: number;
+  #pending: PendingAppend[] = [];
+  #pendingBytes = 0;
+  #writing: Promise<void> | null = null;
+  #closed = false;
+  #counts = { appends: 0, records: 0, rejectedFull: 0, fsyncs: 0 };
+
+  constructor(settings: Settings, recovered: RecoveredLog, releaseLock: ReleaseLock) {
+    this.#settings = settings;
+    this.#segments = recovered.segments;
+    this.#committed = recovered.committed;
+    this.#nextOffset = recovered.nextOffset;
+    this.#bytes = this.#segments.reduce((sum, segment) => sum + segment.size, 0);
+    this.#releaseLock = releaseLock;
+    this.recovery = recovered.report;
+    this.#writer = new TailWriter(this.#segments, recovered.tailFile, {
+      dir: settings.dir,
+      segmentBytes: settings.segmentBytes,
+      fsync: settings.fsync,
+      onFsync: (seconds) => {
+        this.#counts.fsyncs++;
+        this.#fsyncSeconds.observe(seconds);
+      },
+    });
+    this.#view = this.#viewForConsumers();
+    this.#sweeper = this.#startSweeper();
+    this.#sweep(false);
+  }
+
+  append(payloads: readonly Buffer[]): Promise<AppendReceipt> {
+    if (this.#closed) return Promise.reject(new QueueError("queue_closed", "the queue is closed"));
+    let size = 0;
+    for (const payload of payloads) {
+      if (payload.length > this.#settings.maxRecordBytes) {
+        const limit = this.#settings.maxRecordBytes;
+        return Promise.reject(
+          new QueueError(
+            "record_too_large",
+            `a record of ${payload.length} bytes is over the limit of ${limit}`,
+          ),
+        );
+      }
+      size += RECORD_HEADER_BYTES + payload.length;
+    }
+    if (payloads.length === 0) return Promise.resolve({ first: this.#nextOffset, count: 0 });
+    if (!this.#hasRoomFor(size)) {
+      this.#counts.rejectedFull++;
+      const { maxBytes } = this.#settings;
+      return Promise.reject(
+        new QueueFullError(`the queue holds ${this.#bytes + this.#pendingBytes} of its ${maxBytes} bytes`),
+      );
+    }
+    return new Promise((resolve, reject) => {
+      this.#pending.push({ payloads, size, resolve, reject });
+      this.#pendingBytes += size;
+      // The first append waits for the rest of this turn of the event loop to join its group.
+      this.#writing ??= new Promise<void>((next) => setImmediate(next)).then(() => this.#writeGroups());
+    });
+  }
+
+  async consumer(name: string): Promise<QueueConsumer> {
+    checkConsumerName(name);
+    if (this.#closed) throw new QueueError("queue_closed", "the queue is closed");
+    if (this.#consumers.has(name))
+      throw new QueueError("invalid_consumer", `consumer ${name} is already open`);
+    const known = this.#committed.get(name);
+    // A new consumer starts at the oldest record kept, and holds back retention from now on.
+    const committed = known ?? this.#segments[0].base;
+    const consumer = new LogConsumer(this.#view, name, committed);
+    this.#consumers.set(name, consumer);
+    this.#committed.set(name, committed);
+    if (known === undefined) await this.#register(name, committed);
+    return consumer;
+  }
+
+  async #register(name: string, committed: Offset): Promise<void> {
+    try {
+      await writeCommittedOffset(this.#settings.dir, name, committed, this.#settings.fsync);
+    } catch (error) {
+      this.#consumers.delete(name);
+      this.#committed.delete(name);
+      throw queueErrorFromIo(error, `registering consumer ${name}`);
+    }
+  }
+
+  stats(): QueueStats {
+    return {
+      ...this.#counts,
+      fsyncSeconds: this.#fsyncSeconds.snapshot(),
+      depth: this.#nextOffset - this.#floor(),
+      bytes: this.#bytes,
+      nextOffset: this.#nextOffset,
+    };
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#sweeper !== null) clearInterval(this.#sweeper);
+    await this.#writing;
+    for (const wake of [...this.#waiters]) wake();
+    await Promise.all([...this.#consumers.values()].map((consumer) => consumer.close()));
+    await this.#writer.close();
+    await this.#releaseLock();
+  }
+
+  /** The writer loop: while one group is being written and fsynced, the next one gathers. */
+  async #writeGroups(): Promise<void> {
+    while (this.#pending.length > 0) await this.#writeGroup(this.#takeGroup());
+    this.#writing = null;
+  }
+
+  #takeGroup(): PendingAppend[] {
+    let count = 0;
+    let bytes = 0;
+    while (
+      count < this.#pending.length &&
+      (count === 0 || bytes + this.#pending[count].size <= MAX_GROUP_BYTES)
+    ) {
+      bytes += this.#pending[count].size;
+      count++;
+    }
+    return this.#pending.splice(0, count);
+  }
+
+  async #writeGroup(group: PendingAppend[]): Promise<void> {
+    let size = 0;
+    for (const append of group) size += append.size;
+    const failure = await this.#encodeAndWrite(group, size).then(
+      () => null,
+      (error: unknown) => queueErrorFromIo(error, "appending to the queue"),
+    );
+    this.#pendingBytes -= size;
+    if (failure !== null) return this.#rejectGroup(group, failure);
+    this.#bytes += size;
+    for (const append of group) {
+      const receipt = { first: this.#nextOffset, count: append.payloads.length };
+      this.#nextOffset += receipt.count;
+      this.#counts.appends++;
+      this.#counts.records += receipt.count;
+      append.resolve(receipt);
+    }
+    for (const wake of [...this.#waiters]) wake();
+  }
+
+  /** One Buffer for the whole group, one write, one fsync. Async so any throw rejects the group. */
+  async #encodeAndWrite(group: PendingAppend[], size: number): Promise<void> {
+    const buffer = Buffer.allocUnsafe(size);
+    let at = 0;
+    for (const append of group) at = encodeRecords(buffer, at, append.payloads);
+    await this.#writer.write(buffer, this.#nextOffset);
+  }
+
+  #rejectGroup(group: PendingAppend[], error: QueueError): void {
+    if (error.code === "queue_full") this.#counts.rejectedFull += group.length;
+    for (const append of group) append.reject(error);
+  }
+
+  #hasRoomFor(size: number): boolean {
+    const fits = () => this.#bytes + this.#pendingBytes + size <= this.#settings.maxBytes;
+    if (fits()) return true;
+    // Consumed segments waiting out their retention give way before an append is refused.
+    this.#sweep(true);
+    return fits();
+  }
+
+  /** The lowest committed offset of all consumers; with none yet, the oldest record kept. */
+  #floor(): Offset {
+    let floor = this.#committed.size === 0 ? this.#segments[0].base : Number.POSITIVE_INFINITY;
+    for (const offset of this.#committed.values()) floor = Math.min(floor, offset);
+    return floor;
+  }
+
+  #sweep(force: boolean): void {
+    if (this.#committed.size === 0) return;
+    const { dir, retentionMs } = this.#settings;
+    const rules = { dir, floor: this.#floor(), now: this.#settings.now(), retentionMs, force };
+    this.#bytes -= removeConsumedSegments(this.#segments, rules);
+  }
+
+  #startSweeper(): NodeJS.Timeout | null {
+    if (this.#settings.retentionMs === 0) return null;
+    const timer = setInterval(() => this.#sweep(false), Math.min(this.#settings.retentionMs, 60_000));
+    timer.unref();
+    return timer;
+  }
+
+  #viewForConsumers(): LogView {
+    return {
+      dir: this.#settings.dir,
+      segments: () => this.#segments,
+      nextOffset: () => this.#nextOffset,
+      isClosed: () => this.#closed,
+      addWaiter: (wake) => this.#waiters.add(wake),
+      removeWaiter: (wake) => this.#waiters.delete(wake),
+      commitOffset: async (name, offset) => {
+        await writeCommittedOffset(this.#settings.dir, name, offset, this.#settings.fsync);
+        this.#committed.set(name, offset);
+        this.#sweep(false);
+      },
+      release: (name) => this.#consumers.delete(name),
+    };
+  }
+}
+
+function checkSettings(settings: Settings): void {
+  const positive = ["segmentBytes", "maxBytes", "maxRecordBytes"] as const;
+  for (const key of positive) {
+    if (!(settings[key] > 0))
+      throw new RangeError(`queue option ${key} must be above 0, not ${settings[key]}`);
+  }
+  if (!(settings.retentionMs >= 0)) throw new RangeError(`queue option retentionMs must be 0 or more`);
+  if (settings.maxRecordBytes > MAX_RECORD_BYTES) {
+    throw new RangeError(`queue option maxRecordBytes may not pass ${MAX_RECORD_BYTES}`);
+  }
+}
+
+function withoutUndefined(options: LogOptions): Partial<Settings> {
+  return Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined));
+}

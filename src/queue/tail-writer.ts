@@ -1,0 +1,90 @@
+// Writes group buffers at the end of the tail segment and makes them durable, rolling to a new
+// segment once the tail reaches its size. A failed write is undone (truncated away) so the tail
+// only ever holds whole, durable records; if even the undo fails, the writer refuses all further
+// writes until a restart runs recovery.
+
+import { type FileHandle, open } from "node:fs/promises";
+import { queueErrorFromIo, writeFully } from "./file-io.js";
+import { QueueError } from "./queue.js";
+import { type Segment, segmentPath, syncDir } from "./segment-files.js";
+
+export interface TailWriterOptions {
+  readonly dir: string;
+  readonly segmentBytes: number;
+  readonly fsync: boolean;
+  /** Called with the seconds each fsync took. */
+  readonly onFsync: (seconds: number) => void;
+}
+
+export class TailWriter {
+  #file: FileHandle;
+  #broken: QueueError | null = null;
+
+  /** `segments` is the log's list (shared); its last entry is the tail, open as `file`. */
+  constructor(
+    private readonly segments: Segment[],
+    file: FileHandle,
+    private readonly options: TailWriterOptions,
+  ) {
+    this.#file = file;
+  }
+
+  /** Appends `group` (whole framed records starting at offset `base`) and makes it durable. */
+  async write(group: Buffer, base: number): Promise<void> {
+    if (this.#broken !== null) throw this.#broken;
+    let tail = this.#tail();
+    if (tail.size >= this.options.segmentBytes) tail = await this.#roll(base);
+    const at = tail.size;
+    try {
+      await writeFully(this.#file, group, at);
+      if (this.options.fsync) await this.#sync();
+    } catch (error) {
+      await this.#undo(at, error);
+      throw queueErrorFromIo(error, "appending to the queue");
+    }
+    tail.size = at + group.length;
+  }
+
+  async close(): Promise<void> {
+    await this.#file.close();
+  }
+
+  #tail(): Segment {
+    return this.segments[this.segments.length - 1];
+  }
+
+  async #sync(): Promise<void> {
+    const started = process.hrtime.bigint();
+    await this.#file.datasync();
+    this.options.onFsync(Number(process.hrtime.bigint() - started) / 1e9);
+  }
+
+  /** Starts a new segment whose first record will be `base`. Every byte of the old one is durable. */
+  async #roll(base: number): Promise<Segment> {
+    let next: FileHandle;
+    try {
+      next = await open(segmentPath(this.options.dir, base), "wx");
+      if (this.options.fsync) await syncDir(this.options.dir);
+    } catch (error) {
+      throw queueErrorFromIo(error, "starting a new queue segment");
+    }
+    await this.#file.close();
+    this.#file = next;
+    const segment: Segment = { base, size: 0, consumedAt: null };
+    this.segments.push(segment);
+    return segment;
+  }
+
+  async #undo(at: number, cause: unknown): Promise<void> {
+    try {
+      await this.#file.truncate(at);
+      if (this.options.fsync) await this.#file.datasync();
+    } catch (error) {
+      this.#broken = new QueueError(
+        "queue_io",
+        "the queue could not undo a failed write; restart the server so recovery can cut the tail",
+        { cause: [cause, error] },
+      );
+    }
+  }
+}

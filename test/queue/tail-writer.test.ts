@@ -1,0 +1,45 @@
+import assert from "node:assert/strict";
+import type { FileHandle } from "node:fs/promises";
+import { test } from "node:test";
+import type { Segment } from "../../src/queue/segment-files.js";
+import { TailWriter } from "../../src/queue/tail-writer.js";
+
+/** A file that takes half of the first write, then reports a full disk; later writes succeed. */
+function fullDiskFile() {
+  const calls: string[] = [];
+  const file = {
+    async write(_buf: Buffer, _offset: number, length: number, position: number) {
+      calls.push(`write ${length}@${position}`);
+      if (calls.length === 1) return { bytesWritten: length >> 1 };
+      if (calls.length === 2) throw Object.assign(new Error("no space left on device"), { code: "ENOSPC" });
+      return { bytesWritten: length };
+    },
+    async datasync() {
+      calls.push("datasync");
+    },
+    async truncate(length: number) {
+      calls.push(`truncate ${length}`);
+    },
+    async close() {},
+  };
+  return { file: file as unknown as FileHandle, calls };
+}
+
+test("a write the disk refuses part way is cut back, reported as queue_full, and the next write works", async () => {
+  const { file, calls } = fullDiskFile();
+  const segments: Segment[] = [{ base: 0, size: 100, consumedAt: null }];
+  const fsyncs: number[] = [];
+  const writer = new TailWriter(segments, file, {
+    dir: "/nonexistent",
+    segmentBytes: 1 << 20,
+    fsync: true,
+    onFsync: (seconds) => fsyncs.push(seconds),
+  });
+  await assert.rejects(writer.write(Buffer.alloc(10), 7), { code: "queue_full" });
+  assert.deepEqual(calls, ["write 10@100", "write 5@105", "truncate 100", "datasync"]);
+  assert.equal(segments[0].size, 100, "the tail still ends after its last durable record");
+
+  await writer.write(Buffer.alloc(10), 7);
+  assert.equal(segments[0].size, 110);
+  assert.equal(fsyncs.length, 1);
+});
