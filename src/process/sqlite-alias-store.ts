@@ -1,0 +1,251 @@
+// The embedded AliasStore: one SQLite table of (project, id) → canonical id in `<dataDir>/identity.db`.
+//
+// Every member of a cluster, its canonical id included, has a row pointing at the canonical id, so a
+// read is one index lookup however long the chain of aliases that built the cluster. Writes run in
+// BEGIN IMMEDIATE transactions (one writer at a time, across processes too) and the UNIQUE key on
+// (project_id, id) is the last word, so two aliases racing for one id leave exactly one winner.
+//
+// Rows are never deleted, so `seq` only grows: the seq of a canonical id's own row says when its
+// cluster was formed, which is how `merge` picks the older cluster.
+
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import Database from "better-sqlite3";
+import { isAnonymousId } from "./alias-anonymous-id.js";
+import { AliasCache } from "./alias-cache.js";
+import type { AliasStore, IdentityRefusal, IdentityResult } from "./alias-store.js";
+
+const SCHEMA = `
+  CREATE TABLE IF NOT EXISTS identity (
+    seq INTEGER PRIMARY KEY,
+    project_id INTEGER NOT NULL,
+    id TEXT NOT NULL,
+    canonical TEXT NOT NULL,
+    UNIQUE (project_id, id)
+  );
+  CREATE INDEX IF NOT EXISTS identity_cluster ON identity (project_id, canonical);
+`;
+
+export interface SqliteAliasStoreOptions {
+  /** Entries in the LRU in front of the database; default 100,000. */
+  readonly cacheSize?: number;
+  /** File name inside the data directory; default `identity.db`. */
+  readonly fileName?: string;
+  /** Called with the text of every SQL statement run: lets tests count round trips. */
+  readonly onStatement?: (sql: string) => void;
+}
+
+/** Counters for metrics: how often the cache saved a lookup. */
+export interface AliasStoreStats {
+  lookupQueries: number;
+  cacheHits: number;
+  cacheMisses: number;
+}
+
+interface Cluster {
+  readonly canonical: string;
+  /** seq of the canonical id's own row: smaller is older. */
+  readonly since: number;
+}
+
+/** A write's result plus the ids whose cached canonical id it made stale. */
+interface Written {
+  readonly result: IdentityResult;
+  readonly stale: readonly string[];
+}
+
+export class SqliteAliasStore implements AliasStore {
+  readonly stats: AliasStoreStats = { lookupQueries: 0, cacheHits: 0, cacheMisses: 0 };
+  private readonly db: Database.Database;
+  private readonly cache: AliasCache;
+  private dataVersion = -1;
+  private readonly lookupStmt: Database.Statement<[number, string], { id: string; canonical: string }>;
+  private readonly clusterStmt: Database.Statement<[number, string], Cluster>;
+  private readonly insertStmt: Database.Statement<[number, string, string]>;
+  private readonly moveStmt: Database.Statement<[string, number, string], { id: string }>;
+  private readonly membersStmt: Database.Statement<{ project: number; id: string }, { id: string }>;
+  private readonly snapshotStmt: Database.Statement<[number], { id: string; canonical: string }>;
+  private readonly linkTx: Database.Transaction<
+    (projectId: number, member: string, target: string, taken: IdentityRefusal) => Written
+  >;
+  private readonly mergeTx: Database.Transaction<(projectId: number, a: string, b: string) => Written>;
+
+  constructor(dataDir: string, options: SqliteAliasStoreOptions = {}) {
+    mkdirSync(dataDir, { recursive: true });
+    this.db = new Database(join(dataDir, options.fileName ?? "identity.db"), {
+      verbose: options.onStatement === undefined ? undefined : (sql) => options.onStatement?.(String(sql)),
+    });
+    this.db.pragma("journal_mode = WAL");
+    this.db.pragma("busy_timeout = 5000");
+    this.db.exec(SCHEMA);
+    this.cache = new AliasCache(options.cacheSize ?? 100_000);
+    // json_each turns one bound JSON array into a table: one statement for any number of ids.
+    this.lookupStmt = this.db.prepare(
+      "SELECT id, canonical FROM identity WHERE project_id = ? AND id IN (SELECT value FROM json_each(?))",
+    );
+    this.clusterStmt = this.db.prepare(
+      `SELECT i.canonical AS canonical, c.seq AS since FROM identity i
+       JOIN identity c ON c.project_id = i.project_id AND c.id = i.canonical
+       WHERE i.project_id = ? AND i.id = ?`,
+    );
+    this.insertStmt = this.db.prepare(
+      "INSERT INTO identity (project_id, id, canonical) VALUES (?, ?, ?) ON CONFLICT (project_id, id) DO NOTHING",
+    );
+    this.moveStmt = this.db.prepare(
+      "UPDATE identity SET canonical = ? WHERE project_id = ? AND canonical = ? RETURNING id",
+    );
+    this.membersStmt = this.db.prepare(
+      `SELECT id FROM identity WHERE project_id = @project AND canonical =
+         coalesce((SELECT canonical FROM identity WHERE project_id = @project AND id = @id), @id)
+       ORDER BY id = canonical DESC, seq`,
+    );
+    this.snapshotStmt = this.db.prepare(
+      "SELECT id, canonical FROM identity WHERE project_id = ? AND id <> canonical",
+    );
+    this.linkTx = this.db.transaction((projectId, member, target, taken) =>
+      this.linkInside(projectId, member, target, taken),
+    );
+    this.mergeTx = this.db.transaction((projectId, a, b) => this.mergeInside(projectId, a, b));
+  }
+
+  async resolveMany(projectId: number, ids: readonly string[]): Promise<Map<string, string>> {
+    this.forgetIfOthersWrote();
+    const resolved = new Map<string, string>();
+    const missing: string[] = [];
+    for (const id of ids) {
+      if (resolved.has(id)) continue;
+      if (isAnonymousId(id)) {
+        resolved.set(id, id);
+        continue;
+      }
+      const cached = this.cache.get(projectId, id);
+      resolved.set(id, cached ?? id);
+      if (cached === undefined) missing.push(id);
+      else this.stats.cacheHits++;
+    }
+    this.stats.cacheMisses += missing.length;
+    if (missing.length === 0) return resolved;
+    this.stats.lookupQueries++;
+    for (const row of this.lookupStmt.iterate(projectId, JSON.stringify(missing))) {
+      resolved.set(row.id, row.canonical);
+    }
+    for (const id of missing) this.cache.set(projectId, id, resolved.get(id)!);
+    return resolved;
+  }
+
+  async createAlias(projectId: number, alias: string, distinctId: string): Promise<IdentityResult> {
+    return this.link(projectId, alias, distinctId, "alias-taken");
+  }
+
+  async identify(projectId: number, identifiedId: string, anonId: string): Promise<IdentityResult> {
+    return this.link(projectId, anonId, identifiedId, "anon-id-taken");
+  }
+
+  async merge(projectId: number, a: string, b: string): Promise<IdentityResult> {
+    const refusal = refuseAnonymous(a, b);
+    if (refusal !== undefined) return refusal;
+    if (a === b) return this.unchanged(projectId, a);
+    return this.commit(projectId, this.mergeTx.immediate(projectId, a, b));
+  }
+
+  async membersOf(projectId: number, id: string): Promise<string[]> {
+    const members = this.membersStmt.all({ project: projectId, id }).map((row) => row.id);
+    return members.length === 0 ? [id] : members;
+  }
+
+  async snapshot(projectId: number): Promise<Map<string, string>> {
+    const map = new Map<string, string>();
+    for (const row of this.snapshotStmt.iterate(projectId)) map.set(row.id, row.canonical);
+    return map;
+  }
+
+  async close(): Promise<void> {
+    this.db.close();
+  }
+
+  /** Puts `member` into `target`'s cluster, unless it already belongs to another one. */
+  private link(projectId: number, member: string, target: string, taken: IdentityRefusal): IdentityResult {
+    const refusal = refuseAnonymous(member, target);
+    if (refusal !== undefined) return refusal;
+    if (member === target) return this.unchanged(projectId, target);
+    return this.commit(projectId, this.linkTx.immediate(projectId, member, target, taken));
+  }
+
+  private linkInside(projectId: number, member: string, target: string, taken: IdentityRefusal): Written {
+    const canonical = this.clusterOf(projectId, target)?.canonical ?? target;
+    const current = this.clusterOf(projectId, member)?.canonical;
+    if (current === canonical) return { result: linked(canonical, false, [member, target]), stale: [] };
+    if (current !== undefined) return { result: refusedAsTaken(taken, member, current), stale: [] };
+    if (canonical === target) this.insertStmt.run(projectId, target, target);
+    // Inside an immediate transaction nobody else can have inserted `member` since the read above;
+    // the UNIQUE key still decides if that ever stops being true.
+    if (this.insertStmt.run(projectId, member, canonical).changes === 0) {
+      return { result: refusedAsTaken(taken, member, undefined), stale: [] };
+    }
+    return { result: linked(canonical, true, [member, target]), stale: [member] };
+  }
+
+  private mergeInside(projectId: number, a: string, b: string): Written {
+    const clusterA = this.clusterOf(projectId, a);
+    const clusterB = this.clusterOf(projectId, b);
+    const canonicalA = clusterA?.canonical ?? a;
+    const canonicalB = clusterB?.canonical ?? b;
+    if (canonicalA === canonicalB) return { result: linked(canonicalA, false, [a, b]), stale: [] };
+    const aWins = clusterB === undefined || (clusterA !== undefined && clusterA.since < clusterB.since);
+    const [winner, loser, winnerCluster, loserCluster] = aWins
+      ? [canonicalA, canonicalB, clusterA, clusterB]
+      : [canonicalB, canonicalA, clusterB, clusterA];
+    if (winnerCluster === undefined) this.insertStmt.run(projectId, winner, winner);
+    let stale: string[] = [loser];
+    if (loserCluster === undefined) this.insertStmt.run(projectId, loser, winner);
+    else stale = this.moveStmt.all(winner, projectId, loser).map((row) => row.id);
+    return { result: linked(winner, true, [a, b, loser]), stale };
+  }
+
+  private clusterOf(projectId: number, id: string): Cluster | undefined {
+    return this.clusterStmt.get(projectId, id);
+  }
+
+  private unchanged(projectId: number, id: string): IdentityResult {
+    return linked(this.clusterOf(projectId, id)?.canonical ?? id, false, [id]);
+  }
+
+  private commit(projectId: number, written: Written): IdentityResult {
+    for (const id of written.stale) this.cache.delete(projectId, id);
+    return written.result;
+  }
+
+  /**
+   * Another connection (another process on the same file) may have moved ids between clusters:
+   * SQLite's data_version, a counter in shared memory, changes when one commits. Then the whole
+   * cache goes, since which entries are stale is unknown here.
+   */
+  private forgetIfOthersWrote(): void {
+    const version = this.db.pragma("data_version", { simple: true }) as number;
+    if (version !== this.dataVersion) {
+      this.cache.clear();
+      this.dataVersion = version;
+    }
+  }
+}
+
+function linked(canonicalId: string, changed: boolean, named: readonly string[]): IdentityResult {
+  const absorbedIds = [...new Set(named)].filter((id) => id !== canonicalId);
+  return { ok: true, canonicalId, changed, absorbedIds };
+}
+
+function refuseAnonymous(...ids: string[]): IdentityResult | undefined {
+  const anonymous = ids.find(isAnonymousId);
+  if (anonymous === undefined) return undefined;
+  return {
+    ok: false,
+    reason: "anonymous-id",
+    message: `"${anonymous}" means no user and is never linked to another id`,
+  };
+}
+
+function refusedAsTaken(reason: IdentityRefusal, id: string, owner: string | undefined): IdentityResult {
+  const what = reason === "anon-id-taken" ? "anonymous id" : "alias";
+  const whom = owner === undefined ? "another user" : `"${owner}"`;
+  return { ok: false, reason, message: `${what} "${id}" already belongs to ${whom}` };
+}
