@@ -1,0 +1,19 @@
+// The `data` parameter's base64, as SDKs really send it: standard or URL-safe alphabet, padded or
+// not, sometimes wrapped in lines, and from the Node SDK's form POST not URL-encoded at all — so a
+// `+` arrives as a space. Anything else is refused rather than decoded into garbage, which
+// Buffer.from alone would do (it skips characters it does not know).
+
+const BASE64 = /^[A-Za-z0-9+/_-]*={0,2}$/;
+
+/** The decoded bytes, or undefined when `text` is not base64. */
+export function decodeBase64(text: string): Buffer | undefined {
+  let digits = text;
+  if (digits.includes(" ")) digits = digits.replaceAll(" ", "+");
+  if (digits.includes("\n") || digits.includes("\r")) digits = digits.replace(/\r?\n/g, "");
+  if (!BASE64.test(digits)) return undefined;
+  const padding = digits.endsWith("==") ? 2 : digits.endsWith("=") ? 1 : 0;
+  if (padding > 0 && digits.length % 4 !== 0) return undefined;
+  // A lone digit after the last full group carries 6 bits: not even one byte.
+  if ((digits.length - padding) % 4 === 1) return undefined;
+  return Buffer.from(digits, "base64");
+}

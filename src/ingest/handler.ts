@@ -1,0 +1,196 @@
+// The ingestion API as one node:http request listener: /track, /engage, /groups, /import and
+// /decide, GET or POST, each request decoded, cleaned record by record, appended to the queue, and
+// answered only once the append is durable. It never throws: every failure becomes a reply.
+
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { ParsedUrlQuery } from "node:querystring";
+import type { ProjectDirectory } from "../projects/project.js";
+import type { RecordKind } from "../queue/envelope.js";
+import { type CleanBatch, cleanBatch } from "./batch.js";
+import { clientAddress } from "./client-address.js";
+import { decodeBody, recordsFromData } from "./decode.js";
+import { authenticateImport } from "./import-auth.js";
+import { IngestError, type RequestRejection } from "./ingest-error.js";
+import { DEFAULT_LIMITS, type IngestLimits } from "./limits.js";
+import type { IngestMetric, IngestRoute, MetricSink } from "./metrics.js";
+import { parseQuery, type RequestParams, readParams } from "./params.js";
+import { readBody } from "./read-body.js";
+import { replyDecide, replyError, replyImport, replyPreflight, replyRecords } from "./reply.js";
+import { type IngestTarget, matchRoute } from "./routes.js";
+import { type IngestSink, isSinkUnavailable, sinkErrorCode } from "./sink.js";
+
+// What the server bootstrap needs beside the handler, so it can import from this one file.
+export type { IngestLimits } from "./limits.js";
+export { DEFAULT_LIMITS } from "./limits.js";
+export type { IngestMetric, IngestRoute, MetricSink } from "./metrics.js";
+export type { IngestSink } from "./sink.js";
+
+export interface IngestDeps {
+  readonly projects: ProjectDirectory;
+  /** Where accepted records go; `append` resolves once they are durable. */
+  readonly sink: IngestSink;
+  /** Milliseconds since the epoch; tests pin it. */
+  readonly now?: () => number;
+  /** Take ip=1 addresses from X-Forwarded-For: only behind a proxy that sets it. */
+  readonly trustProxy?: boolean;
+  readonly limits?: Partial<IngestLimits>;
+  readonly onMetric?: MetricSink;
+  /** Failures that are Tally's fault (answered 500) or the queue's (answered 503), for the log. */
+  readonly onError?: (error: unknown) => void;
+}
+
+/** Answers the ingestion paths and returns true; returns false, untouched, for any other path. */
+export type IngestHandler = (req: IncomingMessage, res: ServerResponse) => boolean;
+
+const QUEUE_REASONS: ReadonlySet<RequestRejection> = new Set<RequestRejection>([
+  "queue_full",
+  "queue_unavailable",
+  "queue_error",
+]);
+
+const KIND_OF: Readonly<Record<Exclude<IngestRoute, "decide">, RecordKind>> = {
+  track: "event",
+  import: "event",
+  engage: "engage",
+  groups: "groups",
+};
+
+export function createIngestHandler(deps: IngestDeps): IngestHandler {
+  const limits: IngestLimits = { ...DEFAULT_LIMITS, ...deps.limits };
+  const now = deps.now ?? Date.now;
+  // A failing metrics or log callback must not turn a durable batch into an error reply.
+  const metric = (value: IngestMetric): void => {
+    try {
+      deps.onMetric?.(value);
+    } catch (error) {
+      reportError(error);
+    }
+  };
+  const reportError = (error: unknown): void => {
+    try {
+      deps.onError?.(error);
+    } catch {
+      // Nowhere left to report it.
+    }
+  };
+
+  async function serve(req: IncomingMessage, res: ServerResponse, target: IngestTarget): Promise<number> {
+    const { route } = target;
+    if (req.method === "OPTIONS") return replyPreflight(req, res);
+    if (req.method !== "GET" && req.method !== "POST") {
+      throw new IngestError(405, "method_not_allowed", `${req.method} is not allowed: use GET or POST`);
+    }
+    const query = parseQuery(target.query);
+    const queryParams = readParams(query);
+    if (route === "decide") return replyDecide(req, res, queryParams.callback);
+    const project =
+      route === "import" ? authenticateImport(req, deps.projects, queryParams.projectId) : undefined;
+    const { records, params, fromDataParam } = await readRecords(req, route, query, queryParams);
+    const batch = cleanBatch(records, {
+      kind: KIND_OF[route],
+      importing: route === "import",
+      nowMs: now(),
+      clientIp: params.ip ? clientAddress(req, deps.trustProxy === true) : undefined,
+      projects: deps.projects,
+      project,
+      limits,
+    });
+    await makeDurable(batch);
+    // The SDKs' /import (mixpanel-node, mixpanel-python) sends `data=` and parses /track's reply;
+    // JSON and NDJSON bodies, or an explicit strict=1, get the /import API's own JSON.
+    if (route === "import" && (params.strict === true || !fromDataParam)) {
+      return replyImport(req, res, params.strict !== false, batch);
+    }
+    return replyRecords(req, res, params, batch);
+  }
+
+  /** The records of a GET's query or a POST's body, and the parameters a form body adds. */
+  async function readRecords(
+    req: IncomingMessage,
+    route: IngestRoute,
+    query: ParsedUrlQuery,
+    params: RequestParams,
+  ): Promise<{ records: unknown[]; params: RequestParams; fromDataParam: boolean }> {
+    if (req.method !== "POST")
+      return { records: recordsFromData(params.data, limits), params, fromDataParam: true };
+    const body = await readBody(req, limits.maxBodyBytes);
+    const decoded = decodeBody(route, req.headers["content-type"], body, params.data, limits);
+    return {
+      records: decoded.records,
+      params: decoded.form === undefined ? params : readParams(query, decoded.form),
+      fromDataParam: decoded.fromDataParam,
+    };
+  }
+
+  async function makeDurable(batch: CleanBatch): Promise<void> {
+    if (batch.failures.length > 0) countFailures(batch);
+    if (batch.payloads.length === 0) return;
+    try {
+      await deps.sink.append(batch.payloads);
+    } catch (error) {
+      throw sinkFailure(error, batch.payloads.length);
+    }
+    metric({ type: "accepted", kind: batch.kind, count: batch.payloads.length });
+  }
+
+  function countFailures(batch: CleanBatch): void {
+    const byRule = new Map<string, number>();
+    for (const failure of batch.failures)
+      byRule.set(failure.problem.rule, (byRule.get(failure.problem.rule) ?? 0) + 1);
+    for (const [reason, count] of byRule) metric({ type: "rejected", reason, count });
+  }
+
+  function sinkFailure(error: unknown, count: number): IngestError {
+    const code = sinkErrorCode(error);
+    metric({ type: "rejected", reason: code ?? "queue_error", count });
+    reportError(error);
+    if (code === "queue_full") {
+      return new IngestError(
+        503,
+        "queue_full",
+        "the queue is full (disk bound reached): nothing was accepted; retry later",
+      );
+    }
+    if (isSinkUnavailable(code)) {
+      return new IngestError(
+        503,
+        "queue_unavailable",
+        "the queue cannot take records now: nothing was accepted; retry later",
+      );
+    }
+    return new IngestError(
+      500,
+      "queue_error",
+      "the records could not be stored: nothing was accepted; retry later",
+    );
+  }
+
+  function fail(req: IncomingMessage, res: ServerResponse, route: IngestRoute, error: unknown): number {
+    let known: IngestError;
+    if (error instanceof IngestError) {
+      known = error;
+    } else {
+      reportError(error);
+      known = new IngestError(500, "internal", "internal error: the request was not accepted");
+    }
+    // The queue's refusals were counted per record where they happened.
+    if (!QUEUE_REASONS.has(known.reason)) metric({ type: "rejected", reason: known.reason, count: 1 });
+    try {
+      return replyError(req, res, route, known);
+    } catch (replyFailure) {
+      reportError(replyFailure);
+      res.destroy();
+      return 500;
+    }
+  }
+
+  return function handleIngest(req, res) {
+    const target = matchRoute(req.url ?? "");
+    if (target === undefined) return false;
+    serve(req, res, target)
+      .catch((error: unknown) => fail(req, res, target.route, error))
+      .then((status) => metric({ type: "request", route: target.route, status }))
+      .catch(reportError);
+    return true;
+  };
+}

@@ -1,0 +1,178 @@
+// The record format between ingest and processing: one queue payload per accepted record, UTF-8
+// JSON with short keys because every event pays for them on disk:
+//
+//   {"k":"event","p":7,"t":1700000000123,"g":1,"d":{"event":"Signup","properties":{…}}}
+//   {"k":"engage","p":7,"t":1700000000123,"o":"$set","d":{"$distinct_id":"u1","$set":{…},…}}
+//   {"k":"groups","p":7,"t":1700000000123,"o":"$union","d":{"$group_key":"company","$group_id":"c1",…}}
+//
+// k  kind of record: "event" (/track, /import), "engage" (profile update), "groups" (group update)
+// p  project id, resolved at ingest from the token or the /import credentials
+// t  arrival time in milliseconds since the epoch
+// g  1 when ingest generated properties.$insert_id (absent otherwise): such an id is unique but not
+//    the client's, so deduplication must ignore it
+// o  the one operation of a profile or group update ($set, $set_once, $add, $append, $union,
+//    $remove, $unset, $delete), so the processor need not search for it
+// d  the record as ingest cleaned it. Events: properties.time is seconds since the epoch with
+//    millisecond precision; properties.distinct_id, when present, is a string; properties.$insert_id
+//    is always present; every other property is as sent (strings cut to 255 characters on /track).
+//    Updates: $distinct_id / $group_id are strings; $time, when present, is milliseconds since the
+//    epoch (absent: order by t); $ignore_time and $ignore_alias are booleans.
+//
+// `d` comes from JSON.parse, so user keys such as "__proto__" are own data properties: read them
+// with Object.hasOwn or copy them into a Map, never into a plain `{}`.
+
+export type RecordKind = "event" | "engage" | "groups";
+
+export type UpdateOperation =
+  | "$set"
+  | "$set_once"
+  | "$add"
+  | "$append"
+  | "$union"
+  | "$remove"
+  | "$unset"
+  | "$delete";
+
+export const UPDATE_OPERATIONS: readonly UpdateOperation[] = [
+  "$set",
+  "$set_once",
+  "$add",
+  "$append",
+  "$union",
+  "$remove",
+  "$unset",
+  "$delete",
+];
+
+/** A parsed JSON object whose keys are user data. */
+export type PropertyMap = Readonly<Record<string, unknown>>;
+
+export interface EventProperties extends PropertyMap {
+  /** Seconds since the epoch, millisecond precision. */
+  readonly time: number;
+  readonly $insert_id: string;
+  readonly distinct_id?: string;
+}
+
+export interface EventRecord {
+  readonly event: string;
+  readonly properties: EventProperties;
+}
+
+interface UpdateModifiers extends PropertyMap {
+  /** Milliseconds since the epoch. */
+  readonly $time?: number;
+  readonly $ip?: string;
+  readonly $ignore_time?: boolean;
+  readonly $ignore_alias?: boolean;
+}
+
+export interface ProfileUpdateRecord extends UpdateModifiers {
+  readonly $distinct_id: string;
+}
+
+export interface GroupUpdateRecord extends UpdateModifiers {
+  readonly $group_key: string;
+  readonly $group_id: string;
+}
+
+interface EnvelopeBase {
+  readonly projectId: number;
+  /** Milliseconds since the epoch. */
+  readonly receivedAt: number;
+}
+
+export interface EventEnvelope extends EnvelopeBase {
+  readonly kind: "event";
+  readonly insertIdGenerated: boolean;
+  readonly record: EventRecord;
+}
+
+export interface ProfileEnvelope extends EnvelopeBase {
+  readonly kind: "engage";
+  readonly operation: UpdateOperation;
+  readonly record: ProfileUpdateRecord;
+}
+
+export interface GroupEnvelope extends EnvelopeBase {
+  readonly kind: "groups";
+  readonly operation: UpdateOperation;
+  readonly record: GroupUpdateRecord;
+}
+
+export type Envelope = EventEnvelope | ProfileEnvelope | GroupEnvelope;
+
+/** A payload that is not an envelope: the queue handed over bytes ingest never wrote. */
+export class EnvelopeError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "EnvelopeError";
+  }
+}
+
+/** Serialises by concatenation so no intermediate wire object is built per record (hot path). */
+export function encodeEnvelope(envelope: Envelope): Buffer {
+  let head = '{"k":"' + envelope.kind + '","p":' + envelope.projectId + ',"t":' + envelope.receivedAt;
+  if (envelope.kind === "event") {
+    if (envelope.insertIdGenerated) head += ',"g":1';
+  } else {
+    head += ',"o":"' + envelope.operation + '"';
+  }
+  return Buffer.from(head + ',"d":' + JSON.stringify(envelope.record) + "}");
+}
+
+export function decodeEnvelope(payload: Buffer | string): Envelope {
+  let wire: unknown;
+  try {
+    wire = JSON.parse(typeof payload === "string" ? payload : payload.toString("utf8"));
+  } catch {
+    throw new EnvelopeError("envelope is not JSON");
+  }
+  if (!isObject(wire)) throw new EnvelopeError("envelope is not a JSON object");
+  const { k: kind, p: projectId, t: receivedAt, d: record } = wire;
+  if (!Number.isSafeInteger(projectId)) throw new EnvelopeError("envelope p (project id) is not an integer");
+  if (!Number.isFinite(receivedAt)) throw new EnvelopeError("envelope t (arrival time) is not a number");
+  if (!isObject(record)) throw new EnvelopeError("envelope d (record) is not an object");
+  const base = { projectId: projectId as number, receivedAt: receivedAt as number };
+  if (kind === "event")
+    return { ...base, kind, insertIdGenerated: wire.g === 1, record: eventRecord(record) };
+  if (kind !== "engage" && kind !== "groups") throw new EnvelopeError("envelope k (kind) is unknown");
+  const operation = updateOperation(wire.o, record);
+  if (kind === "engage") return { ...base, kind, operation, record: profileRecord(record) };
+  return { ...base, kind, operation, record: groupRecord(record) };
+}
+
+function eventRecord(record: Record<string, unknown>): EventRecord {
+  const { event, properties } = record;
+  if (typeof event !== "string") throw new EnvelopeError("event record has no event name");
+  if (!isObject(properties)) throw new EnvelopeError("event record has no properties");
+  if (typeof properties.time !== "number") throw new EnvelopeError("event record has no properties.time");
+  if (typeof properties.$insert_id !== "string") throw new EnvelopeError("event record has no $insert_id");
+  const id = Object.hasOwn(properties, "distinct_id") ? properties.distinct_id : undefined;
+  if (id !== undefined && typeof id !== "string")
+    throw new EnvelopeError("event distinct_id is not a string");
+  return record as unknown as EventRecord;
+}
+
+function profileRecord(record: Record<string, unknown>): ProfileUpdateRecord {
+  if (typeof record.$distinct_id !== "string") throw new EnvelopeError("profile update has no $distinct_id");
+  return record as unknown as ProfileUpdateRecord;
+}
+
+function groupRecord(record: Record<string, unknown>): GroupUpdateRecord {
+  if (typeof record.$group_key !== "string" || typeof record.$group_id !== "string") {
+    throw new EnvelopeError("group update has no $group_key and $group_id");
+  }
+  return record as unknown as GroupUpdateRecord;
+}
+
+function updateOperation(operation: unknown, record: Record<string, unknown>): UpdateOperation {
+  const known = UPDATE_OPERATIONS.find((name) => name === operation);
+  if (known === undefined) throw new EnvelopeError("envelope o (operation) is unknown");
+  if (!Object.hasOwn(record, known)) throw new EnvelopeError(`update has no ${known}`);
+  return known;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
