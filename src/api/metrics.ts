@@ -1,6 +1,7 @@
 // Prometheus metrics of one server process. Every stage reports through these few instruments;
 // /metrics renders them.
-import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import { Counter, collectDefaultMetrics, Registry } from "prom-client";
+import type { QueueStats } from "../queue/queue.js";
 
 export class TallyMetrics {
   readonly registry = new Registry();
@@ -26,37 +27,53 @@ export class TallyMetrics {
     registers: [this.registry],
   });
 
-  readonly queueDepth = new Gauge({
-    name: "tally_queue_depth",
-    help: "Records in the queue not yet committed by the processor",
-    registers: [this.registry],
-  });
-
-  readonly queueBytes = new Gauge({
-    name: "tally_queue_bytes",
-    help: "Bytes the queue log holds on disk",
-    registers: [this.registry],
-  });
-
-  readonly queueFull = new Counter({
-    name: "tally_queue_full_total",
-    help: "Appends refused because the queue reached its disk bound or the disk is full",
-    registers: [this.registry],
-  });
-
-  readonly fsyncSeconds = new Histogram({
-    name: "tally_queue_fsync_seconds",
-    help: "Latency of the queue's group-commit fsyncs",
-    buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1],
-    registers: [this.registry],
-  });
-
   constructor(options: { defaultMetrics?: boolean } = {}) {
     if (options.defaultMetrics !== false)
       collectDefaultMetrics({ register: this.registry, prefix: "tally_" });
   }
 
-  render(): Promise<string> {
-    return this.registry.metrics();
+  private queueStats: (() => QueueStats) | undefined;
+
+  /** The queue's own counters are read at scrape time rather than mirrored on every append. */
+  watchQueue(stats: () => QueueStats): void {
+    this.queueStats = stats;
   }
+
+  async render(): Promise<string> {
+    const text = await this.registry.metrics();
+    return this.queueStats ? text + renderQueueStats(this.queueStats()) : text;
+  }
+}
+
+function metric(name: string, type: string, help: string, lines: string[]): string {
+  return `# HELP ${name} ${help}\n# TYPE ${name} ${type}\n${lines.join("\n")}\n`;
+}
+
+/** Prometheus text for the queue; the fsync histogram's buckets become cumulative here. */
+export function renderQueueStats(s: QueueStats): string {
+  const h = s.fsyncSeconds;
+  const buckets: string[] = [];
+  let cumulative = 0;
+  h.bounds.forEach((bound, i) => {
+    cumulative += h.counts[i];
+    buckets.push(`tally_queue_fsync_seconds_bucket{le="${bound}"} ${cumulative}`);
+  });
+  buckets.push(`tally_queue_fsync_seconds_bucket{le="+Inf"} ${h.count}`);
+  buckets.push(`tally_queue_fsync_seconds_sum ${h.sum}`, `tally_queue_fsync_seconds_count ${h.count}`);
+  return [
+    metric("tally_queue_depth", "gauge", "Records appended but not committed by the slowest consumer", [
+      `tally_queue_depth ${s.depth}`,
+    ]),
+    metric("tally_queue_bytes", "gauge", "Bytes the queue holds on disk", [`tally_queue_bytes ${s.bytes}`]),
+    metric("tally_queue_records_total", "counter", "Records made durable by the queue", [
+      `tally_queue_records_total ${s.records}`,
+    ]),
+    metric("tally_queue_full_total", "counter", "Appends refused: disk bound reached or disk full", [
+      `tally_queue_full_total ${s.rejectedFull}`,
+    ]),
+    metric("tally_queue_fsyncs_total", "counter", "Group-commit fsyncs", [
+      `tally_queue_fsyncs_total ${s.fsyncs}`,
+    ]),
+    metric("tally_queue_fsync_seconds", "histogram", "Latency of the queue's group-commit fsyncs", buckets),
+  ].join("");
 }
