@@ -1,0 +1,257 @@
+// The query API's HTTP edge: routing under /api/2.0/ and /api/query/, parameters from the query
+// string or a form body, Basic authentication, a concurrency bound per project and a timeout.
+// Endpoints receive an authenticated project and parsed parameters and never see HTTP details,
+// except streaming ones, which write their lines to a sink.
+
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { createGzip } from "node:zlib";
+import type { Project, ProjectDirectory } from "../projects/project.js";
+import { QueryParamError } from "../query/params-error.js";
+import type { RouteHandler } from "./server.js";
+
+export interface QueryRequest {
+  readonly project: Project;
+  readonly params: URLSearchParams;
+  /** Aborted when the query runs past its time limit or the client goes away. */
+  readonly signal: AbortSignal;
+}
+
+/** Where a streaming endpoint writes; `write` resolves when the sink can take more (back-pressure). */
+export interface LineSink {
+  write(chunk: string): Promise<void>;
+}
+
+export type QueryReply =
+  | { readonly kind: "json"; readonly body: unknown }
+  | {
+      readonly kind: "stream";
+      readonly contentType: string;
+      readonly produce: (sink: LineSink) => Promise<void>;
+    };
+
+export type QueryEndpoint = (request: QueryRequest) => Promise<QueryReply>;
+
+export interface QueryApiLimits {
+  readonly timeoutMs: number;
+  readonly concurrentPerProject: number;
+  readonly maxBodyBytes: number;
+}
+
+export const DEFAULT_QUERY_LIMITS: QueryApiLimits = Object.freeze({
+  timeoutMs: 60_000,
+  concurrentPerProject: 5,
+  maxBodyBytes: 1024 * 1024,
+});
+
+export interface QueryApiOptions {
+  readonly projects: ProjectDirectory;
+  readonly endpoints: ReadonlyMap<string, QueryEndpoint>;
+  readonly limits?: Partial<QueryApiLimits>;
+  readonly onError?: (error: unknown) => void;
+}
+
+/** An error that is the client's, with the HTTP status that says so. */
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const PREFIXES = ["/api/2.0/", "/api/query/"];
+
+function endpointName(path: string): string | undefined {
+  for (const prefix of PREFIXES) {
+    if (path.startsWith(prefix)) return path.slice(prefix.length).replace(/\/+$/, "");
+  }
+  return undefined;
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
+  res.end(text);
+}
+
+function sendError(res: ServerResponse, status: number, message: string): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  sendJson(res, status, { error: message, status: "error" });
+}
+
+function readBody(req: IncomingMessage, maxBytes: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on("data", (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > maxBytes) {
+        reject(new HttpError(413, `request body over ${maxBytes} bytes`));
+        req.destroy();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    req.on("error", reject);
+  });
+}
+
+async function readParams(req: IncomingMessage, url: URL, maxBytes: number): Promise<URLSearchParams> {
+  const params = new URLSearchParams(url.search);
+  if (req.method === "POST") {
+    const type = req.headers["content-type"] ?? "";
+    if (!type.startsWith("application/x-www-form-urlencoded") && type !== "") {
+      throw new HttpError(415, `content-type must be application/x-www-form-urlencoded, not "${type}"`);
+    }
+    for (const [k, v] of new URLSearchParams(await readBody(req, maxBytes))) params.append(k, v);
+  } else if (req.method !== "GET") {
+    throw new HttpError(405, `method ${req.method} not allowed: use GET or POST`);
+  }
+  return params;
+}
+
+function basicCredentials(req: IncomingMessage): { user: string; password: string } | undefined {
+  const header = req.headers.authorization;
+  if (header === undefined || !/^basic /i.test(header)) return undefined;
+  const decoded = Buffer.from(header.slice(6).trim(), "base64").toString("utf8");
+  const colon = decoded.indexOf(":");
+  if (colon < 0) return { user: decoded, password: "" };
+  return { user: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
+}
+
+function authenticate(req: IncomingMessage, params: URLSearchParams, projects: ProjectDirectory): Project {
+  const creds = basicCredentials(req);
+  if (creds === undefined) {
+    throw new HttpError(
+      401,
+      "authentication required: HTTP Basic with the project's API secret as user name",
+    );
+  }
+  const rawId = params.get("project_id");
+  const projectId = rawId === null ? undefined : Number(rawId);
+  if (projectId !== undefined && !Number.isSafeInteger(projectId)) {
+    throw new HttpError(400, "project_id: must be a whole number");
+  }
+  const project = projects.authenticate(creds.user, creds.password, projectId);
+  if (project === undefined) throw new HttpError(401, "invalid credentials for this project");
+  return project;
+}
+
+function acceptsGzip(req: IncomingMessage): boolean {
+  return /\bgzip\b/.test(String(req.headers["accept-encoding"] ?? ""));
+}
+
+/** Streams an endpoint's lines with back-pressure, gzipped when the client accepts it. */
+async function sendStream(
+  req: IncomingMessage,
+  res: ServerResponse,
+  reply: Extract<QueryReply, { kind: "stream" }>,
+): Promise<void> {
+  const gzip = acceptsGzip(req);
+  res.writeHead(200, { "content-type": reply.contentType, ...(gzip ? { "content-encoding": "gzip" } : {}) });
+  const out = gzip ? createGzip() : res;
+  if (gzip) out.pipe(res);
+  const sink: LineSink = {
+    write: (chunk) =>
+      new Promise((resolve, reject) => {
+        if (res.destroyed) return reject(new HttpError(499, "client went away"));
+        if (out.write(chunk)) resolve();
+        else out.once("drain", () => resolve());
+      }),
+  };
+  await reply.produce(sink);
+  await new Promise<void>((resolve) => out.end(() => resolve()));
+}
+
+/** The deadline answers the client even when a computation has not yet noticed the abort. */
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    if (signal.aborted) return onAbort();
+    signal.addEventListener("abort", onAbort, { once: true });
+    work.then(
+      (value) => {
+        signal.removeEventListener("abort", onAbort);
+        if (signal.aborted) reject(signal.reason);
+        else resolve(value);
+      },
+      (err: unknown) => {
+        signal.removeEventListener("abort", onAbort);
+        reject(err);
+      },
+    );
+  });
+}
+
+class ConcurrencyGate {
+  private readonly running = new Map<number, number>();
+  constructor(private readonly limit: number) {}
+
+  enter(projectId: number): boolean {
+    const n = this.running.get(projectId) ?? 0;
+    if (n >= this.limit) return false;
+    this.running.set(projectId, n + 1);
+    return true;
+  }
+
+  leave(projectId: number): void {
+    const n = (this.running.get(projectId) ?? 1) - 1;
+    if (n <= 0) this.running.delete(projectId);
+    else this.running.set(projectId, n);
+  }
+}
+
+export function createQueryApiHandler(options: QueryApiOptions): RouteHandler {
+  const limits: QueryApiLimits = { ...DEFAULT_QUERY_LIMITS, ...options.limits };
+  const gate = new ConcurrencyGate(limits.concurrentPerProject);
+
+  async function answer(req: IncomingMessage, res: ServerResponse, endpoint: QueryEndpoint, url: URL) {
+    const params = await readParams(req, url, limits.maxBodyBytes);
+    const project = authenticate(req, params, options.projects);
+    if (!gate.enter(project.id)) {
+      throw new HttpError(
+        429,
+        `too many concurrent queries for this project (limit ${limits.concurrentPerProject})`,
+      );
+    }
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(new HttpError(504, "query timed out")), limits.timeoutMs);
+    res.on("close", () => controller.abort(new HttpError(499, "client went away")));
+    try {
+      const reply = await untilAborted(
+        endpoint({ project, params, signal: controller.signal }),
+        controller.signal,
+      );
+      if (reply.kind === "json") sendJson(res, 200, reply.body);
+      else await sendStream(req, res, reply);
+    } finally {
+      clearTimeout(timer);
+      gate.leave(project.id);
+    }
+  }
+
+  return (req, res) => {
+    const url = new URL(req.url ?? "/", "http://localhost");
+    const name = endpointName(url.pathname);
+    if (name === undefined) return false;
+    const endpoint = options.endpoints.get(name);
+    if (endpoint === undefined) {
+      sendError(res, 404, `no such query endpoint: ${name}`);
+      return true;
+    }
+    answer(req, res, endpoint, url).catch((err: unknown) => {
+      if (err instanceof HttpError) sendError(res, err.status, err.message);
+      else if (err instanceof QueryParamError) sendError(res, 400, err.message);
+      else {
+        options.onError?.(err);
+        sendError(res, 500, "internal error while answering the query; it has been logged");
+      }
+    });
+    return true;
+  };
+}

@@ -1,0 +1,157 @@
+import assert from "node:assert/strict";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { after, before, test } from "node:test";
+import { gunzipSync } from "node:zlib";
+import { createQueryApiHandler, type QueryEndpoint } from "../../src/api/query-api.js";
+import type { Project, ProjectDirectory } from "../../src/projects/project.js";
+import { QueryParamError } from "../../src/query/params-error.js";
+
+const shop: Project = { id: 1, name: "shop", token: "tok-shop", secret: "sec-shop", timeZone: "UTC" };
+const blog: Project = { id: 2, name: "blog", token: "tok-blog", secret: "sec-blog", timeZone: "UTC" };
+const projects: ProjectDirectory = {
+  byToken: (t) => [shop, blog].find((p) => p.token === t),
+  byId: (id) => [shop, blog].find((p) => p.id === id),
+  authenticate: (user, password, projectId) => {
+    const p = [shop, blog].find((x) => x.secret === user && password === "");
+    return p && (projectId === undefined || projectId === p.id) ? p : undefined;
+  },
+};
+
+let release: () => void = () => {};
+const endpoints = new Map<string, QueryEndpoint>([
+  [
+    "whoami",
+    async (r) => ({ kind: "json", body: { project: r.project.name, where: r.params.get("where") } }),
+  ],
+  [
+    "segmentation",
+    async (r) => {
+      throw new QueryParamError("from_date", `"${r.params.get("from_date")}" is not a date (yyyy-mm-dd)`);
+    },
+  ],
+  ["slow", () => new Promise(() => {})],
+  ["held", () => new Promise((resolve) => (release = () => resolve({ kind: "json", body: "done" })))],
+  ["broken", async () => Promise.reject(new Error("bug"))],
+  [
+    "export",
+    async () => ({
+      kind: "stream",
+      contentType: "application/x-ndjson",
+      produce: async (sink) => {
+        for (let i = 0; i < 3; i++) await sink.write(`${JSON.stringify({ i })}\n`);
+      },
+    }),
+  ],
+]);
+const errors: unknown[] = [];
+let server: Server;
+let base = "";
+
+before(async () => {
+  const handler = createQueryApiHandler({
+    projects,
+    endpoints,
+    limits: { timeoutMs: 200, concurrentPerProject: 2 },
+    onError: (e) => errors.push(e),
+  });
+  server = createServer((req, res) => {
+    if (!handler(req, res)) res.writeHead(404).end();
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+after(() => server.close());
+
+const auth = (secret: string) => ({ authorization: `Basic ${Buffer.from(`${secret}:`).toString("base64")}` });
+
+test("answers under both /api/2.0 and /api/query for the project whose secret is given", async () => {
+  for (const prefix of ["/api/2.0", "/api/query"]) {
+    const res = await fetch(`${base}${prefix}/whoami?where=1`, { headers: auth("sec-blog") });
+    assert.equal(res.status, 200);
+    assert.deepEqual(await res.json(), { project: "blog", where: "1" });
+  }
+});
+
+test("takes parameters from a form-encoded POST body", async () => {
+  const res = await fetch(`${base}/api/2.0/whoami`, {
+    method: "POST",
+    headers: { ...auth("sec-shop"), "content-type": "application/x-www-form-urlencoded" },
+    body: "where=properties%5B%22a%22%5D",
+  });
+  assert.deepEqual(await res.json(), { project: "shop", where: 'properties["a"]' });
+});
+
+test("rejects a missing or wrong secret, and a secret with another project's id, with 401 JSON", async () => {
+  for (const [url, headers] of [
+    [`${base}/api/2.0/whoami`, {}],
+    [`${base}/api/2.0/whoami`, auth("nope")],
+    [`${base}/api/2.0/whoami?project_id=1`, auth("sec-blog")],
+  ] as const) {
+    const res = await fetch(url, { headers });
+    assert.equal(res.status, 401);
+    const body = (await res.json()) as { status: string; error: string };
+    assert.equal(body.status, "error");
+    assert.ok(body.error.length > 0);
+  }
+});
+
+test("a bad parameter is a 400 that names it", async () => {
+  const res = await fetch(`${base}/api/2.0/segmentation?from_date=yesterday`, { headers: auth("sec-shop") });
+  assert.equal(res.status, 400);
+  assert.deepEqual(await res.json(), {
+    error: 'from_date: "yesterday" is not a date (yyyy-mm-dd)',
+    status: "error",
+  });
+});
+
+test("an unknown endpoint is a 404 JSON", async () => {
+  const res = await fetch(`${base}/api/2.0/nothing`, { headers: auth("sec-shop") });
+  assert.equal(res.status, 404);
+  assert.equal(((await res.json()) as { status: string }).status, "error");
+});
+
+test("a query past its time limit gets a 504 JSON", async () => {
+  const res = await fetch(`${base}/api/2.0/slow`, { headers: auth("sec-shop") });
+  assert.equal(res.status, 504);
+  assert.deepEqual(await res.json(), { error: "query timed out", status: "error" });
+});
+
+test("queries past the per-project concurrency bound get 429 while other projects go on", async () => {
+  const held = [1, 2].map(() => fetch(`${base}/api/2.0/held`, { headers: auth("sec-shop") }));
+  await new Promise((r) => setTimeout(r, 50));
+  const third = await fetch(`${base}/api/2.0/whoami`, { headers: auth("sec-shop") });
+  assert.equal(third.status, 429);
+  const other = await fetch(`${base}/api/2.0/whoami`, { headers: auth("sec-blog") });
+  assert.equal(other.status, 200);
+  release();
+  await Promise.all(held);
+});
+
+test("a bug in an endpoint is a logged 500 without a stack trace in the reply", async () => {
+  const res = await fetch(`${base}/api/2.0/broken`, { headers: auth("sec-shop") });
+  assert.equal(res.status, 500);
+  const text = await res.text();
+  assert.doesNotMatch(text, /at .*\.ts/);
+  assert.ok(errors.length > 0);
+});
+
+test("streams newline-delimited JSON, gzipped when the client accepts it", async () => {
+  const plain = await fetch(`${base}/api/2.0/export`, { headers: auth("sec-shop") });
+  assert.equal(await plain.text(), '{"i":0}\n{"i":1}\n{"i":2}\n');
+  const raw = await new Promise<Buffer>((resolve) => {
+    import("node:http").then(({ get }) =>
+      get(
+        `${base}/api/2.0/export`,
+        { headers: { ...auth("sec-shop"), "accept-encoding": "gzip" } },
+        (res) => {
+          assert.equal(res.headers["content-encoding"], "gzip");
+          const chunks: Buffer[] = [];
+          res.on("data", (c: Buffer) => chunks.push(c));
+          res.on("end", () => resolve(Buffer.concat(chunks)));
+        },
+      ),
+    );
+  });
+  assert.equal(gunzipSync(raw).toString(), '{"i":0}\n{"i":1}\n{"i":2}\n');
+});
