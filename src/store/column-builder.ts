@@ -5,7 +5,7 @@ import { type ColumnBatch, type PropertyColumn, Tag } from "../expr/columns.js";
 import type { JsonObject, Value } from "../expr/value.js";
 
 /** Accumulates one property's values row by row. */
-class ColumnWriter {
+export class ColumnWriter {
   readonly tags: Uint8Array;
   numbers: Float64Array | null = null;
   codes: Int32Array | null = null;
@@ -76,6 +76,21 @@ function buildColumns(objects: readonly (JsonObject | undefined)[]): Map<string,
   const columns = new Map<string, PropertyColumn>();
   for (const [key, writer] of writers) columns.set(key, writer.finish());
   return columns;
+}
+
+/** The column of property `name` over `objects`; undefined when none of them has it. */
+export function buildPropertyColumn(
+  objects: readonly (JsonObject | undefined)[],
+  name: string,
+): PropertyColumn | undefined {
+  let writer: ColumnWriter | undefined;
+  for (let i = 0; i < objects.length; i++) {
+    const obj = objects[i];
+    if (obj === undefined || !Object.hasOwn(obj, name)) continue;
+    writer ??= new ColumnWriter(objects.length);
+    writer.set(i, obj[name]);
+  }
+  return writer?.finish();
 }
 
 /**

@@ -1,0 +1,214 @@
+// Encodings of a sequence of numbers whose length the reader already knows. The writer measures
+// every encoding that applies and keeps the smallest:
+//   CONST  one value repeated            (empty columns, a property every row has alike)
+//   FOR    frame of reference: min + bit-packed offsets        (codes, tags, small ranges)
+//   DELTA  first + bit-packed differences (minus the smallest) (sorted codes, offsets)
+//   RLE    runs: values and run lengths, each encoded again     (per-user values, sorted by user)
+//   RAW    IEEE doubles                                         (anything else, -0 included)
+// FOR, DELTA and RLE-of-integers apply only to safe integers (never -0), so decoding is exact.
+
+import { bitWidth, packBits, packedBytes, unpackBits } from "./bit-pack.js";
+import { type ByteReader, ByteWriter } from "./byte-io.js";
+import { corrupt } from "./errors.js";
+
+export const IntEncoding = Object.freeze({ Const: 0, For: 1, Delta: 2, Rle: 3, Raw: 4 } as const);
+
+const RANGE_LIMIT = 2 ** 32;
+
+function isPlainInteger(v: number): boolean {
+  return Number.isSafeInteger(v) && !Object.is(v, -0);
+}
+
+interface Stats {
+  allSame: boolean;
+  integers: boolean;
+  min: number;
+  max: number;
+  runs: number;
+}
+
+function stats(values: Float64Array): Stats {
+  let integers = true;
+  let min = Number.POSITIVE_INFINITY;
+  let max = Number.NEGATIVE_INFINITY;
+  let runs = values.length > 0 ? 1 : 0;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (integers && !isPlainInteger(v)) integers = false;
+    if (v < min) min = v;
+    if (v > max) max = v;
+    if (i > 0 && !Object.is(v, values[i - 1])) runs++;
+  }
+  return { allSame: runs <= 1, integers, min, max, runs };
+}
+
+/** Differences of consecutive values, or null when one is not a safe integer. */
+function deltas(values: Float64Array): Float64Array | null {
+  const out = new Float64Array(values.length - 1);
+  for (let i = 1; i < values.length; i++) {
+    const d = values[i] - values[i - 1];
+    if (!Number.isSafeInteger(d)) return null;
+    out[i - 1] = d;
+  }
+  return out;
+}
+
+function range(values: Float64Array): { min: number; max: number } {
+  let min = Number.POSITIVE_INFINITY;
+  let max = Number.NEGATIVE_INFINITY;
+  for (let i = 0; i < values.length; i++) {
+    if (values[i] < min) min = values[i];
+    if (values[i] > max) max = values[i];
+  }
+  return { min, max };
+}
+
+function writeFor(w: ByteWriter, values: Float64Array, min: number, max: number): void {
+  const width = bitWidth(max - min);
+  w.u8(IntEncoding.For);
+  w.f64(min);
+  w.u8(width);
+  w.bytes(packBits(values, 0, values.length, min, width));
+}
+
+function writeRaw(w: ByteWriter, values: Float64Array): void {
+  w.u8(IntEncoding.Raw);
+  w.bytes(new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
+}
+
+function encodeDelta(values: Float64Array): Buffer | null {
+  const d = deltas(values);
+  if (d === null) return null;
+  const { min, max } = range(d);
+  if (max - min >= RANGE_LIMIT) return null;
+  const width = bitWidth(max - min);
+  const w = new ByteWriter();
+  w.u8(IntEncoding.Delta);
+  w.f64(values[0]);
+  w.f64(min);
+  w.u8(width);
+  w.bytes(packBits(d, 0, d.length, min, width));
+  return w.finish();
+}
+
+function encodeRle(values: Float64Array, runs: number): Buffer {
+  const runValues = new Float64Array(runs);
+  const runLengths = new Float64Array(runs);
+  let r = 0;
+  for (let i = 0; i < values.length; i++) {
+    if (i > 0 && Object.is(values[i], values[i - 1])) {
+      runLengths[r - 1]++;
+    } else {
+      runValues[r] = values[i];
+      runLengths[r] = 1;
+      r++;
+    }
+  }
+  const w = new ByteWriter();
+  w.u8(IntEncoding.Rle);
+  w.u32(runs);
+  w.sized(encodeInts(runValues, false));
+  w.sized(encodeInts(runLengths, false));
+  return w.finish();
+}
+
+/** The smallest encoding of `values`. `allowRle` is off inside RLE itself. */
+export function encodeInts(values: Float64Array, allowRle = true): Buffer {
+  const s = stats(values);
+  const w = new ByteWriter();
+  if (values.length === 0) {
+    w.u8(IntEncoding.Raw);
+    return w.finish();
+  }
+  if (s.allSame) {
+    w.u8(IntEncoding.Const);
+    w.f64(values[0]);
+    return w.finish();
+  }
+  let best: Buffer | null = null;
+  if (s.integers && s.max - s.min < RANGE_LIMIT) {
+    writeFor(w, values, s.min, s.max);
+    best = w.finish();
+  } else {
+    writeRaw(w, values);
+    best = w.finish();
+  }
+  if (s.integers) {
+    const delta = encodeDelta(values);
+    if (delta !== null && delta.length < best.length) best = delta;
+  }
+  // Runs pay only when they are long; skip the trial when they cannot beat what we have.
+  if (allowRle && s.runs * 2 < values.length) {
+    const rle = encodeRle(values, s.runs);
+    if (rle.length < best.length) best = rle;
+  }
+  return best;
+}
+
+/** Decodes `count` values into `out[at …]`. */
+export function decodeInts(r: ByteReader, count: number, out: Float64Array, at = 0): void {
+  const kind = r.u8();
+  switch (kind) {
+    case IntEncoding.Const:
+      out.fill(r.f64(), at, at + count);
+      return;
+    case IntEncoding.For: {
+      const base = r.f64();
+      const width = checkWidth(r, r.u8());
+      const pos = r.skip(packedBytes(count, width));
+      unpackBits(r.buf, pos, count, width, base, out, at);
+      return;
+    }
+    case IntEncoding.Delta:
+      decodeDelta(r, count, out, at);
+      return;
+    case IntEncoding.Rle:
+      decodeRle(r, count, out, at);
+      return;
+    case IntEncoding.Raw: {
+      const pos = r.skip(count * 8);
+      for (let i = 0; i < count; i++) out[at + i] = r.buf.readDoubleLE(pos + i * 8);
+      return;
+    }
+    default:
+      throw corrupt(r.where, `unknown integer encoding ${kind}`);
+  }
+}
+
+function checkWidth(r: ByteReader, width: number): number {
+  if (width > 32) throw corrupt(r.where, `bit width ${width} is over 32`);
+  return width;
+}
+
+function decodeDelta(r: ByteReader, count: number, out: Float64Array, at: number): void {
+  const first = r.f64();
+  const minDelta = r.f64();
+  const width = checkWidth(r, r.u8());
+  if (count === 0) return;
+  const pos = r.skip(packedBytes(count - 1, width));
+  out[at] = first;
+  unpackBits(r.buf, pos, count - 1, width, minDelta, out, at + 1);
+  for (let i = at + 1; i < at + count; i++) out[i] += out[i - 1];
+}
+
+function decodeRle(r: ByteReader, count: number, out: Float64Array, at: number): void {
+  const runs = r.u32();
+  if (runs > count) throw corrupt(r.where, `${runs} runs for ${count} values`);
+  const runValues = new Float64Array(runs);
+  const runLengths = new Float64Array(runs);
+  const valuesPart = r.sized();
+  decodeInts(valuesPart, runs, runValues);
+  valuesPart.done();
+  const lengthsPart = r.sized();
+  decodeInts(lengthsPart, runs, runLengths);
+  lengthsPart.done();
+  let p = at;
+  const end = at + count;
+  for (let k = 0; k < runs; k++) {
+    const n = runLengths[k];
+    if (p + n > end) throw corrupt(r.where, "run lengths pass the end of the column");
+    out.fill(runValues[k], p, p + n);
+    p += n;
+  }
+  if (p !== end) throw corrupt(r.where, "run lengths stop before the end of the column");
+}

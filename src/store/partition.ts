@@ -1,0 +1,316 @@
+// One project's events of one day: sealed segments named by the manifest, frozen buffers being
+// sealed, and the active write buffer. Appends are serialised among themselves, and so are sealing
+// and compaction; the two lines of work touch disjoint files, and swap state only in synchronous
+// steps, so a snapshot sees every row exactly once.
+//
+// Idempotent replay: records reach a partition in increasing offset order, so a record whose offset
+// is not above the partition's high-water mark is one it already holds, and is dropped.
+
+import { readdir } from "node:fs/promises";
+import { join } from "node:path";
+import { mkdirDurable, removeIfPresent, TEMP_SUFFIX } from "./durable-fs.js";
+import { corrupt } from "./errors.js";
+import {
+  emptyManifest,
+  MANIFEST_FILE,
+  type Manifest,
+  readManifest,
+  type SegmentEntry,
+  writeManifest,
+} from "./manifest.js";
+import { SegmentBatch } from "./segment-batch.js";
+import type { BuiltSegment, SegmentBuilder } from "./segment-build.js";
+import type { SegmentFooter } from "./segment-format.js";
+import { SegmentFile } from "./segment-reader.js";
+import type { EventBatch, StoredEvent } from "./stored-event.js";
+import { appendWalFrame, encodeWalFrame, readWal, walPayload } from "./wal.js";
+import { WriteBuffer } from "./write-buffer.js";
+
+const SEGMENT_FILE = /^seg-(\d+)\.tseg$/;
+const WAL_FILE = /^wal-(\d+)\.log$/;
+
+function segmentName(n: number): string {
+  return `seg-${String(n).padStart(6, "0")}.tseg`;
+}
+
+function walName(n: number): string {
+  return `wal-${String(n).padStart(6, "0")}.log`;
+}
+
+function entryOf(file: string, built: BuiltSegment): SegmentEntry {
+  const f = built.footer;
+  return {
+    file,
+    rows: f.rows,
+    bytes: built.size,
+    minTime: f.minTime,
+    maxTime: f.maxTime,
+    minOffset: f.minOffset,
+    maxOffset: f.maxOffset,
+  };
+}
+
+/** Runs tasks one after another; a failed task does not stop the ones behind it. */
+class SerialQueue {
+  private tail: Promise<unknown> = Promise.resolve();
+
+  run<T>(task: () => Promise<T>): Promise<T> {
+    const result = this.tail.then(task);
+    this.tail = result.catch(() => undefined);
+    return result;
+  }
+
+  idle(): Promise<void> {
+    return this.tail.then(() => undefined);
+  }
+}
+
+/** What a snapshot of a partition holds: batches to scan and files to close when done. */
+export interface PartitionView {
+  readonly batches: EventBatch[];
+  readonly files: SegmentFile[];
+}
+
+export class Partition {
+  private active = new WriteBuffer();
+  private readonly frozen: WriteBuffer[] = [];
+  private readonly appends = new SerialQueue();
+  private readonly maintenance = new SerialQueue();
+  private readonly footers = new Map<string, { footer: SegmentFooter; size: number }>();
+  private dirReady: boolean;
+
+  private constructor(
+    readonly dir: string,
+    readonly projectId: number,
+    readonly day: string,
+    private readonly builder: SegmentBuilder,
+    private manifest: Manifest,
+    private nextSegment: number,
+    private nextWal: number,
+    exists: boolean,
+  ) {
+    this.dirReady = exists;
+  }
+
+  static create(dir: string, projectId: number, day: string, builder: SegmentBuilder): Partition {
+    return new Partition(dir, projectId, day, builder, emptyManifest(projectId, day), 1, 1, false);
+  }
+
+  /** Opens a partition directory after a stop or a crash: see docs/segment-format.md, "Recovery". */
+  static async recover(
+    dir: string,
+    projectId: number,
+    day: string,
+    builder: SegmentBuilder,
+    now: number,
+  ): Promise<Partition> {
+    const manifest = (await readManifest(dir)) ?? emptyManifest(projectId, day);
+    if (manifest.projectId !== projectId || manifest.day !== day) {
+      throw corrupt(join(dir, MANIFEST_FILE), `manifest is for ${manifest.projectId}/${manifest.day}`);
+    }
+    const referenced = new Set(manifest.segments.map((s) => s.file));
+    const names = await readdir(dir);
+    let nextSegment = manifest.nextSegment;
+    const wals: { n: number; path: string }[] = [];
+    for (const name of names) {
+      const segment = SEGMENT_FILE.exec(name);
+      const wal = WAL_FILE.exec(name);
+      if (name.endsWith(TEMP_SUFFIX) || (segment !== null && !referenced.has(name))) {
+        await removeIfPresent(join(dir, name));
+      }
+      if (segment !== null) nextSegment = Math.max(nextSegment, Number(segment[1]) + 1);
+      if (wal !== null) wals.push({ n: Number(wal[1]), path: join(dir, name) });
+    }
+    for (const file of referenced) {
+      if (!names.includes(file)) throw corrupt(join(dir, file), "segment named by the manifest is missing");
+    }
+    wals.sort((a, b) => a.n - b.n);
+    const nextWal = wals.length > 0 ? wals[wals.length - 1].n + 1 : 1;
+    const partition = new Partition(dir, projectId, day, builder, manifest, nextSegment, nextWal, true);
+    await partition.replay(wals, now);
+    return partition;
+  }
+
+  private async replay(wals: readonly { path: string }[], now: number): Promise<void> {
+    let highWater = this.manifest.sealedThrough;
+    for (const { path } of wals) {
+      const fresh = (await readWal(path)).filter((e) => {
+        if (e.offset <= highWater) return false;
+        highWater = e.offset;
+        return true;
+      });
+      if (fresh.length > 0) this.active.add(fresh, walPayload(encodeWalFrame(fresh)), now);
+      // A file with nothing unsealed in it is done with; one with rows goes when they are sealed.
+      if (fresh.length === 0) await removeIfPresent(path);
+      else this.active.walFiles.push(path);
+    }
+  }
+
+  /** The highest offset this partition holds, sealed or not; -1 when empty. */
+  highWater(): number {
+    let mark = Math.max(this.manifest.sealedThrough, this.active.maxOffset);
+    for (const b of this.frozen) mark = Math.max(mark, b.maxOffset);
+    return mark;
+  }
+
+  /** True while the partition holds no event (say, its first append failed). */
+  isEmpty(): boolean {
+    return this.manifest.segments.length === 0 && this.frozen.length === 0 && this.active.rows.length === 0;
+  }
+
+  get bufferedRows(): number {
+    return this.active.rows.length;
+  }
+
+  get bufferStartedAt(): number {
+    return this.active.startedAt;
+  }
+
+  /** Stores the events not already held; resolves with how many, once they are durable. */
+  append(events: readonly StoredEvent[], now: number): Promise<number> {
+    return this.appends.run(async () => {
+      let mark = this.highWater();
+      const fresh = events.filter((e) => {
+        if (e.offset <= mark) return false;
+        mark = e.offset;
+        return true;
+      });
+      if (fresh.length === 0) return 0;
+      const buffer = this.active;
+      const create = buffer.currentWal === null;
+      if (create) {
+        if (!this.dirReady) await mkdirDurable(this.dir);
+        this.dirReady = true;
+        buffer.currentWal = join(this.dir, walName(this.nextWal++));
+        buffer.walFiles.push(buffer.currentWal);
+      }
+      const frame = encodeWalFrame(fresh);
+      try {
+        await appendWalFrame(buffer.currentWal!, frame, create);
+      } catch (error) {
+        // The file may end in a torn frame now: never append after it.
+        buffer.currentWal = null;
+        throw error;
+      }
+      buffer.add(fresh, walPayload(frame), now);
+      return fresh.length;
+    });
+  }
+
+  /** Seals the active buffer (and any frozen one left by a failed seal) into segments. */
+  seal(): Promise<void> {
+    return this.maintenance.run(async () => {
+      await this.appends.run(async () => {
+        if (this.active.rows.length === 0) return;
+        this.frozen.push(this.active);
+        this.active = new WriteBuffer();
+      });
+      while (this.frozen.length > 0) await this.sealBuffer(this.frozen[0]);
+    });
+  }
+
+  private async sealBuffer(buffer: WriteBuffer): Promise<void> {
+    const file = segmentName(this.nextSegment++);
+    const built = await this.builder.seal(join(this.dir, file), buffer.rows, buffer.payloads);
+    const next: Manifest = {
+      ...this.manifest,
+      sealedThrough: Math.max(this.manifest.sealedThrough, buffer.maxOffset),
+      nextSegment: this.nextSegment,
+      segments: [...this.manifest.segments, entryOf(file, built)],
+    };
+    await writeManifest(this.dir, next);
+    this.manifest = next;
+    this.footers.set(file, built);
+    this.frozen.shift();
+    for (const wal of buffer.walFiles) await removeIfPresent(wal);
+  }
+
+  /**
+   * Merges small segments (under half of `maxRows`) into segments of up to `maxRows`, when there
+   * are at least `minSegments` of them. Resolves with the number of merges.
+   */
+  compact(minSegments: number, maxRows: number): Promise<number> {
+    return this.maintenance.run(async () => {
+      let merges = 0;
+      for (;;) {
+        const group = this.pickMerge(Math.max(2, minSegments), maxRows);
+        if (group === null) return merges;
+        await this.merge(group);
+        merges++;
+      }
+    });
+  }
+
+  private pickMerge(minSegments: number, maxRows: number): SegmentEntry[] | null {
+    const small = this.manifest.segments.filter((s) => s.rows < maxRows / 2);
+    if (small.length < minSegments) return null;
+    small.sort((a, b) => a.minOffset - b.minOffset);
+    const group: SegmentEntry[] = [];
+    let rows = 0;
+    for (const s of small) {
+      if (rows + s.rows > maxRows) break;
+      group.push(s);
+      rows += s.rows;
+    }
+    return group.length >= 2 ? group : null;
+  }
+
+  private async merge(group: readonly SegmentEntry[]): Promise<void> {
+    const inputs = group.map((e) => {
+      const known = this.footers.get(e.file) ?? this.readFooter(e.file);
+      return { path: join(this.dir, e.file), ...known };
+    });
+    const file = segmentName(this.nextSegment++);
+    const built = await this.builder.merge(join(this.dir, file), inputs);
+    const merged = new Set(group.map((e) => e.file));
+    const kept = this.manifest.segments.filter((s) => !merged.has(s.file));
+    const next: Manifest = {
+      ...this.manifest,
+      nextSegment: this.nextSegment,
+      segments: [...kept, entryOf(file, built)].sort((a, b) => a.minOffset - b.minOffset),
+    };
+    await writeManifest(this.dir, next);
+    this.manifest = next;
+    this.footers.set(file, built);
+    // Open snapshots keep their descriptors, so the old files read on until they are released.
+    for (const old of merged) {
+      this.footers.delete(old);
+      await removeIfPresent(join(this.dir, old));
+    }
+  }
+
+  /** Reads (and checks) a segment's footer once, for handing it to the builder. */
+  private readFooter(file: string): BuiltSegment {
+    const segment = this.openSegment(file);
+    segment.close();
+    return this.footers.get(file)!;
+  }
+
+  private openSegment(file: string): SegmentFile {
+    const segment = SegmentFile.open(join(this.dir, file), this.footers.get(file));
+    this.footers.set(file, { footer: segment.footer, size: segment.size });
+    return segment;
+  }
+
+  /** Every row of the partition right now: sealed segments, then buffers being sealed, then the active one. */
+  view(): PartitionView {
+    const files: SegmentFile[] = [];
+    try {
+      for (const e of this.manifest.segments) files.push(this.openSegment(e.file));
+    } catch (error) {
+      for (const f of files) f.close();
+      throw error;
+    }
+    const batches: EventBatch[] = files.map((f) => new SegmentBatch(f));
+    for (const b of [...this.frozen, this.active]) {
+      const snapshot = b.snapshot();
+      if (snapshot !== null) batches.push(snapshot);
+    }
+    return { batches, files };
+  }
+
+  /** Resolves once no append, seal or compaction of this partition is running. */
+  async idle(): Promise<void> {
+    await Promise.all([this.appends.idle(), this.maintenance.idle()]);
+  }
+}

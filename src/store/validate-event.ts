@@ -1,0 +1,34 @@
+// The store checks the shape of what it is given, so a processor bug fails the append with a message
+// that names the record and the field, instead of writing a segment no reader can use.
+
+import { StoreError } from "./errors.js";
+import type { StoredEvent } from "./stored-event.js";
+
+function problem(e: StoredEvent): string | null {
+  if (typeof e !== "object" || e === null) return "is not an object";
+  if (typeof e.event !== "string") return "event is not a string";
+  if (typeof e.distinctId !== "string") return "distinctId is not a string";
+  if (e.originalDistinctId !== undefined && typeof e.originalDistinctId !== "string") {
+    return "originalDistinctId is not a string";
+  }
+  if (typeof e.time !== "number" || !Number.isFinite(e.time)) return "time is not a finite number";
+  if (e.insertId !== null && typeof e.insertId !== "string") return "insertId is not a string or null";
+  if (typeof e.properties !== "object" || e.properties === null || Array.isArray(e.properties)) {
+    return "properties is not an object";
+  }
+  if (!Number.isSafeInteger(e.offset) || e.offset < 0) return "offset is not a non-negative integer";
+  return null;
+}
+
+export function validateEvents(events: readonly StoredEvent[]): void {
+  for (let i = 0; i < events.length; i++) {
+    const p = problem(events[i]);
+    if (p !== null) throw new StoreError("store_invalid", `event ${i}: ${p}`);
+  }
+}
+
+export function validateProjectId(projectId: number): void {
+  if (!Number.isSafeInteger(projectId) || projectId < 0) {
+    throw new StoreError("store_invalid", `project id ${projectId} is not a non-negative integer`);
+  }
+}

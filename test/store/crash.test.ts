@@ -1,0 +1,135 @@
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { copyFileSync, existsSync, readdirSync, statSync, truncateSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { after, test } from "node:test";
+import { fileURLToPath } from "node:url";
+import { EventStore } from "../../src/store/event-store.js";
+import { CHILD_BATCH, childEvents } from "./crash-workload.js";
+import { randomEvents, seededRandom } from "./random-events.js";
+import { exactText, readAll, removeTempDirs, tempDir } from "./store-helpers.js";
+
+after(removeTempDirs);
+
+const CHILD = fileURLToPath(new URL("./append-child.ts", import.meta.url));
+const START = Date.UTC(2024, 0, 15) / 1000;
+
+function partitionDirs(root: string): string[] {
+  const out: string[] = [];
+  for (const project of readdirSync(root).filter((n) => /^\d+$/.test(n))) {
+    for (const day of readdirSync(join(root, project))) out.push(join(root, project, day));
+  }
+  return out;
+}
+
+/** Runs the child from `from`, kills it with SIGKILL after `acks` appends resolved; the last acked offset. */
+function appendThenKill(dir: string, from: number, acks: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ["--import", "tsx", CHILD, dir, String(from)], {
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    let lastAcked = from - 1;
+    let seen = 0;
+    let text = "";
+    child.stdout.on("data", (chunk: Buffer) => {
+      text += chunk.toString();
+      const lines = text.split("\n");
+      text = lines.pop() ?? "";
+      for (const line of lines) {
+        if (line === "open") continue;
+        lastAcked = Number(line);
+        if (++seen === acks) child.kill("SIGKILL");
+      }
+    });
+    child.on("error", reject);
+    child.on("exit", (code, signal) => {
+      if (signal === "SIGKILL") resolve(lastAcked);
+      else reject(new Error(`child exited with ${code} before it was killed`));
+    });
+  });
+}
+
+test("after kill -9 mid-append every acknowledged event is stored exactly once, and replay completes the rest", async () => {
+  const dir = tempDir();
+  const events = childEvents();
+  const firstAck = await appendThenKill(dir, 0, 20);
+  const secondAck = await appendThenKill(dir, firstAck + 1, 25);
+  assert.ok(secondAck >= firstAck + 25 * CHILD_BATCH - 1);
+  const store = await EventStore.open(dir, { maintenanceIntervalMs: 0, sealInWorker: false });
+  try {
+    const stored = readAll(store, 1);
+    const offsets = stored.map((e) => e.offset);
+    assert.equal(new Set(offsets).size, offsets.length, "no event is stored twice");
+    assert.deepEqual(
+      offsets.slice(0, secondAck + 1),
+      Array.from({ length: secondAck + 1 }, (_, i) => i),
+      "every acknowledged event is there",
+    );
+    assert.deepStrictEqual(stored, events.slice(0, stored.length), "stored events are whole and exact");
+    // The processor replays from its last committed offset: nothing doubles, the rest arrives.
+    await store.append(1, "Europe/Berlin", events.slice(firstAck + 1));
+    assert.deepEqual(exactText(readAll(store, 1)), exactText(events));
+  } finally {
+    await store.close();
+  }
+});
+
+test("a torn temp file, an unreferenced segment and a torn manifest are removed on open", async () => {
+  const dir = tempDir();
+  const events = randomEvents(seededRandom(3), 200, 0, START, 1);
+  let store = await EventStore.open(dir, { maintenanceIntervalMs: 0, sealInWorker: false });
+  await store.append(1, "UTC", events);
+  await store.sealAll();
+  await store.close();
+  const [partition] = partitionDirs(dir);
+  const [segment] = readdirSync(partition).filter((n) => n.endsWith(".tseg"));
+  copyFileSync(join(partition, segment), join(partition, "seg-000099.tseg"));
+  writeFileSync(join(partition, "seg-000100.tseg.tmp"), "half a segm");
+  writeFileSync(join(partition, "manifest.json.tmp"), '{"version":1,"segm');
+  store = await EventStore.open(dir, { maintenanceIntervalMs: 0, sealInWorker: false });
+  try {
+    assert.deepStrictEqual(readAll(store, 1), events, "the unreferenced copy is not read");
+    assert.deepEqual(readdirSync(partition).sort(), ["manifest.json", segment]);
+  } finally {
+    await store.close();
+  }
+});
+
+test("a write-ahead file left behind by a crash after sealing adds nothing twice", async () => {
+  const dir = tempDir();
+  const events = randomEvents(seededRandom(5), 100, 0, START, 1);
+  let store = await EventStore.open(dir, { maintenanceIntervalMs: 0, sealInWorker: false });
+  await store.append(1, "UTC", events);
+  const [partition] = partitionDirs(dir);
+  const [wal] = readdirSync(partition).filter((n) => n.endsWith(".log"));
+  copyFileSync(join(partition, wal), join(dir, "saved.log"));
+  await store.sealAll();
+  await store.close();
+  assert.equal(existsSync(join(partition, wal)), false, "sealing removes the write-ahead file");
+  copyFileSync(join(dir, "saved.log"), join(partition, wal));
+  store = await EventStore.open(dir, { maintenanceIntervalMs: 0, sealInWorker: false });
+  try {
+    assert.deepStrictEqual(readAll(store, 1), events);
+  } finally {
+    await store.close();
+  }
+});
+
+test("a write-ahead file whose last frame is torn keeps every whole frame", async () => {
+  const dir = tempDir();
+  const events = randomEvents(seededRandom(6), 90, 0, START, 1);
+  let store = await EventStore.open(dir, { maintenanceIntervalMs: 0, sealInWorker: false });
+  for (let i = 0; i < 90; i += 30) await store.append(1, "UTC", events.slice(i, i + 30));
+  await store.close();
+  const [partition] = partitionDirs(dir);
+  const [wal] = readdirSync(partition).filter((n) => n.endsWith(".log"));
+  truncateSync(join(partition, wal), statSync(join(partition, wal)).size - 10);
+  store = await EventStore.open(dir, { maintenanceIntervalMs: 0, sealInWorker: false });
+  try {
+    assert.deepStrictEqual(readAll(store, 1), events.slice(0, 60));
+    await store.append(1, "UTC", events.slice(60));
+    assert.deepStrictEqual(readAll(store, 1), events);
+  } finally {
+    await store.close();
+  }
+});
