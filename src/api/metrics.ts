@@ -27,6 +27,13 @@ export class TallyMetrics {
     registers: [this.registry],
   });
 
+  readonly recordsSkipped = new Counter({
+    name: "tally_records_skipped_total",
+    help: "Queued records the processor could not apply (an alias already taken, an unknown project …), by reason",
+    labelNames: ["reason"] as const,
+    registers: [this.registry],
+  });
+
   constructor(options: { defaultMetrics?: boolean } = {}) {
     if (options.defaultMetrics !== false)
       collectDefaultMetrics({ register: this.registry, prefix: "tally_" });

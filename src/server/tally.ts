@@ -5,12 +5,18 @@ import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { TallyMetrics } from "../api/metrics.js";
+import { createQueryApiHandler } from "../api/query-api.js";
+import { recordEndpoints } from "../api/record-endpoints.js";
 import { createTallyServer } from "../api/server.js";
 import { createIngestHandler } from "../ingest/handler.js";
 import type { IngestMetric } from "../ingest/metrics.js";
+import { Processor } from "../process/processor.js";
+import { SqliteProfileStore } from "../process/profile-sqlite-store.js";
+import { SqliteAliasStore } from "../process/sqlite-alias-store.js";
 import type { Project } from "../projects/project.js";
 import { ProjectRegistry } from "../projects/registry.js";
 import { type EmbeddedLog, openLog } from "../queue/log.js";
+import { EventStore } from "../store/event-store.js";
 import { createLogger, type Logger } from "./log.js";
 
 export interface TallyOptions {
@@ -30,6 +36,10 @@ export interface RunningTally {
   readonly registry: ProjectRegistry;
   readonly queue: EmbeddedLog;
   readonly metrics: TallyMetrics;
+  readonly store: EventStore;
+  readonly aliases: SqliteAliasStore;
+  readonly profiles: SqliteProfileStore;
+  readonly processor: Processor;
   /** The project made on the first start of an empty data directory, if this start made one. */
   readonly createdProject: Project | undefined;
   close(): Promise<void>;
@@ -72,6 +82,23 @@ export async function startTally(options: TallyOptions): Promise<RunningTally> {
   const metrics = new TallyMetrics();
   metrics.watchQueue(() => queue.stats());
 
+  const store = await EventStore.open(join(options.dataDir, "events"), {
+    onBackgroundError: (err) =>
+      log.error("store: background sealing or compaction failed", { error: String(err) }),
+  });
+  const aliases = new SqliteAliasStore(options.dataDir);
+  const profiles = new SqliteProfileStore(options.dataDir);
+  const processor = new Processor({
+    queue,
+    store,
+    aliases,
+    profiles,
+    projects: registry,
+    log,
+    onSkip: (reason, count) => metrics.recordsSkipped.inc({ reason }, count),
+  });
+  await processor.start();
+
   const ingest = createIngestHandler({
     projects: registry,
     sink: queue,
@@ -80,7 +107,13 @@ export async function startTally(options: TallyOptions): Promise<RunningTally> {
     onError: (err) => log.error("ingest: request failed", { error: String(err) }),
   });
   let closing = false;
-  const server = createTallyServer({ metrics, ingest, ready: () => !closing });
+  const query = createQueryApiHandler({
+    projects: registry,
+    endpoints: recordEndpoints({ store, aliases, profiles }),
+    onError: (err) =>
+      log.error("query: failed", { error: err instanceof Error ? (err.stack ?? err.message) : String(err) }),
+  });
+  const server = createTallyServer({ metrics, ingest, query, ready: () => !closing });
   const port = await listen(server, options.host, options.port);
 
   return {
@@ -89,6 +122,10 @@ export async function startTally(options: TallyOptions): Promise<RunningTally> {
     registry,
     queue,
     metrics,
+    store,
+    aliases,
+    profiles,
+    processor,
     createdProject,
     async close() {
       closing = true;
@@ -96,6 +133,9 @@ export async function startTally(options: TallyOptions): Promise<RunningTally> {
         server.close(() => resolve());
         server.closeIdleConnections();
       });
+      await processor.stop();
+      await store.close();
+      await Promise.all([aliases.close(), profiles.close()]);
       await queue.close();
       registry.close();
     },

@@ -1,0 +1,122 @@
+// The endpoints that return records rather than counts — export, stream/query and engage — over the
+// event store, the alias map and the profile store.
+
+import { compile } from "../expr/compile.js";
+import type { EvalContext, JsonObject } from "../expr/value.js";
+import type { AliasStore } from "../process/alias-store.js";
+import type { ProfileStore } from "../process/profile-store.js";
+import type { Project } from "../projects/project.js";
+import { parseEngageParams, parseExportParams, parseStreamParams } from "../query/params-raw.js";
+import { type DayBatches, dedupLatest, exportRecord, rawEvents } from "../query/raw-events.js";
+import { formatDay } from "../query/time-buckets.js";
+import type { EventStore } from "../store/event-store.js";
+import type { QueryEndpoint, QueryRequest } from "./query-api.js";
+
+export interface RecordServices {
+  readonly store: EventStore;
+  readonly aliases: AliasStore;
+  readonly profiles: ProfileStore;
+}
+
+function contextOf(project: Project): EvalContext {
+  return { now: Math.floor(Date.now() / 1000), timeZone: project.timeZone };
+}
+
+/** The store's days one at a time, each snapshot released before the next is taken. */
+function* daysOf(
+  store: EventStore,
+  projectId: number,
+  period: { from: number; to: number },
+  signal: AbortSignal,
+) {
+  const from = formatDay(period.from);
+  const to = formatDay(period.to);
+  for (const day of store.days(projectId)) {
+    if (day < from || day > to) continue;
+    if (signal.aborted) return;
+    const snapshot = store.partitions(projectId, day, day);
+    try {
+      for (const p of snapshot.partitions) yield { day: p.day, batches: p.batches } satisfies DayBatches;
+    } finally {
+      snapshot.release();
+    }
+  }
+}
+
+function exportEndpoint(services: RecordServices): QueryEndpoint {
+  return async ({ project, params, signal }: QueryRequest) => {
+    const p = parseExportParams(params);
+    const days = daysOf(services.store, project.id, p.period, signal);
+    const events = rawEvents(days, { events: p.events, where: p.where }, contextOf(project), p.limit);
+    return {
+      kind: "stream",
+      contentType: "application/x-ndjson; charset=utf-8",
+      produce: async (sink) => {
+        let chunk = "";
+        for (const e of events) {
+          chunk += `${JSON.stringify(exportRecord(e, p.timeInMs))}\n`;
+          if (chunk.length >= 64 * 1024) {
+            await sink.write(chunk);
+            chunk = "";
+          }
+        }
+        if (chunk !== "") await sink.write(chunk);
+      },
+    };
+  };
+}
+
+/** Every stored id that counts as one of these users at query time (each through the alias map). */
+async function storedIdsOf(
+  aliases: AliasStore,
+  projectId: number,
+  ids: readonly string[],
+): Promise<Set<string>> {
+  const out = new Set<string>();
+  for (const id of ids) for (const member of await aliases.membersOf(projectId, id)) out.add(member);
+  return out;
+}
+
+function streamEndpoint(services: RecordServices): QueryEndpoint {
+  return async ({ project, params, signal }: QueryRequest) => {
+    const p = parseStreamParams(params);
+    const ids = await storedIdsOf(services.aliases, project.id, p.distinctIds);
+    const days = daysOf(services.store, project.id, p.period, signal);
+    const events = dedupLatest([...rawEvents(days, { distinctIds: ids }, contextOf(project))]);
+    return {
+      kind: "json",
+      body: { status: "ok", results: { events: events.map((e) => exportRecord(e, false)) } },
+    };
+  };
+}
+
+function engageEndpoint(services: RecordServices): QueryEndpoint {
+  return async ({ project, params }: QueryRequest) => {
+    const p = parseEngageParams(params);
+    const where = p.where === undefined ? undefined : compile(p.where.node, contextOf(project));
+    const distinctIds =
+      p.distinctIds === undefined
+        ? undefined
+        : [...(await services.aliases.resolveMany(project.id, p.distinctIds)).values()];
+    const page = await services.profiles.query(project.id, {
+      distinctIds,
+      page: p.page,
+      pageSize: p.pageSize,
+      sessionId: p.sessionId,
+      outputProperties: p.outputProperties,
+      filter:
+        where === undefined
+          ? undefined
+          : (props) => where.matchesRow({ properties: props as JsonObject, user: props as JsonObject }),
+    });
+    return { kind: "json", body: page };
+  };
+}
+
+export function recordEndpoints(services: RecordServices): Map<string, QueryEndpoint> {
+  return new Map([
+    ["export", exportEndpoint(services)],
+    ["stream/query", streamEndpoint(services)],
+    ["engage", engageEndpoint(services)],
+  ]);
+}

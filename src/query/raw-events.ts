@@ -1,0 +1,134 @@
+// Raw events straight off the store: `export` (every stored copy, streamed) and `stream/query` (a
+// few users' activity, deduplicated). Both go day by day — the store's partitions — so memory is
+// bounded by one day's matching rows, and each day comes out in time order (ties in ingestion
+// order), as the reference (reference/raw-events.ts) defines.
+
+import { compile } from "../expr/compile.js";
+import type { EvalContext, Value } from "../expr/value.js";
+import type { EventBatch, StoredEvent } from "../store/stored-event.js";
+import type { Expression } from "./params-read.js";
+
+/** What the raw-event readers need of the store: one day's batches at a time, in day order. */
+export interface DayBatches {
+  readonly day: string;
+  readonly batches: readonly EventBatch[];
+}
+
+export interface RawEventFilter {
+  /** Only these event names, when given. */
+  readonly events?: readonly string[];
+  readonly where?: Expression;
+  /** Rows of these stored distinct ids only, when given. */
+  readonly distinctIds?: ReadonlySet<string>;
+}
+
+/** One row of one batch that passed the filter. */
+interface Hit {
+  readonly batch: EventBatch;
+  readonly row: number;
+  readonly time: number;
+  readonly offset: number;
+}
+
+/** A 0/1 table over a dictionary: which codes name a wanted string. */
+function codeTable(
+  dictionary: readonly string[],
+  wanted: ReadonlySet<string> | undefined,
+): Uint8Array | undefined {
+  if (wanted === undefined) return undefined;
+  const table = new Uint8Array(dictionary.length);
+  for (let c = 0; c < dictionary.length; c++) table[c] = wanted.has(dictionary[c]) ? 1 : 0;
+  return table;
+}
+
+function keepCodes(rows: Uint32Array, n: number, codes: Int32Array, table: Uint8Array): number {
+  let kept = 0;
+  for (let k = 0; k < n; k++) {
+    const i = rows[k];
+    const c = codes[i];
+    if (c >= 0 && table[c] === 1) rows[kept++] = i;
+  }
+  return kept;
+}
+
+/** The rows of one day that pass the filter, sorted by (time, offset). */
+export function matchingRows(day: DayBatches, filter: RawEventFilter, ctx: EvalContext): Hit[] {
+  const where = filter.where === undefined ? undefined : compile(filter.where.node, ctx);
+  const names = filter.events === undefined ? undefined : new Set(filter.events);
+  const hits: Hit[] = [];
+  for (const batch of day.batches) {
+    const rows = new Uint32Array(batch.length);
+    let n = where === undefined ? fillAll(rows) : where.bind(batch).filter(rows);
+    const eventTable = codeTable(batch.events.dictionary, names);
+    if (eventTable !== undefined) n = keepCodes(rows, n, batch.events.codes, eventTable);
+    const idTable = codeTable(batch.distinctIds.dictionary, filter.distinctIds);
+    if (idTable !== undefined) n = keepCodes(rows, n, batch.distinctIds.codes, idTable);
+    for (let k = 0; k < n; k++) {
+      const i = rows[k];
+      hits.push({ batch, row: i, time: batch.time[i], offset: batch.offsets[i] });
+    }
+  }
+  return hits.sort((a, b) => a.time - b.time || a.offset - b.offset);
+}
+
+function fillAll(rows: Uint32Array): number {
+  for (let i = 0; i < rows.length; i++) rows[i] = i;
+  return rows.length;
+}
+
+/**
+ * An event as export gives it back: `time` first, then the system fields, then every other property
+ * in the order it was sent. Spread copies `__proto__` as an own data key, never a prototype.
+ */
+export function exportRecord(stored: StoredEvent, timeInMs: boolean): { event: string; properties: Value } {
+  const properties = {
+    time: timeInMs ? Math.round(stored.time * 1000) : Math.floor(stored.time),
+    distinct_id: stored.distinctId,
+    ...(stored.originalDistinctId === undefined ? {} : { $original_distinct_id: stored.originalDistinctId }),
+    ...(stored.insertId === null ? {} : { $insert_id: stored.insertId }),
+    ...stored.properties,
+  };
+  return { event: stored.event, properties };
+}
+
+/** Keeps the latest ingested copy of events that share (event, distinct_id, second, $insert_id). */
+export function dedupLatest(events: readonly StoredEvent[]): StoredEvent[] {
+  const latest = new Map<string, StoredEvent>();
+  const out: (StoredEvent | undefined)[] = [];
+  const slot = new Map<string, number>();
+  for (const e of events) {
+    if (e.insertId === null) {
+      out.push(e);
+      continue;
+    }
+    const key = JSON.stringify([e.event, e.distinctId, Math.floor(e.time), e.insertId]);
+    const seen = latest.get(key);
+    if (seen === undefined) {
+      slot.set(key, out.length);
+      out.push(e);
+      latest.set(key, e);
+    } else if (e.offset > seen.offset) {
+      out[slot.get(key)!] = undefined;
+      slot.set(key, out.length);
+      out.push(e);
+      latest.set(key, e);
+    }
+  }
+  return out.filter((e): e is StoredEvent => e !== undefined);
+}
+
+/** The filtered events of the days given, in order, at most `limit` of them. */
+export function* rawEvents(
+  days: Iterable<DayBatches>,
+  filter: RawEventFilter,
+  ctx: EvalContext,
+  limit = Number.POSITIVE_INFINITY,
+): Generator<StoredEvent> {
+  let left = limit;
+  for (const day of days) {
+    for (const hit of matchingRows(day, filter, ctx)) {
+      if (left-- <= 0) return;
+      yield hit.batch.row(hit.row);
+    }
+  }
+}

@@ -1,0 +1,123 @@
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import {
+  eventually,
+  exportAll,
+  importEvents,
+  query,
+  startTestTally,
+  type TestTally,
+  today,
+} from "./helpers.js";
+
+let t: TestTally;
+before(async () => {
+  t = await startTestTally();
+});
+after(() => t.stop());
+
+const now = Math.floor(Date.now() / 1000) - 60;
+
+test("an accepted event is exported back exactly, every JSON kind included, within a second", async () => {
+  const properties = JSON.parse(`{
+    "token": "${t.project.token}", "distinct_id": "kinds-1", "time": ${now}, "$insert_id": "kinds-1",
+    "int": 42, "neg": -7, "big": 1e300, "tiny": 5e-324, "frac": 0.1, "large": 9007199254740993,
+    "t": true, "f": false, "nil": null, "s": "héllo 😀 \\u2028 \\u0000", "empty": "",
+    "list": [1, "a", null, [2, {"x": 3}]], "obj": {"a": {"b": {"c": 1}}},
+    "__proto__": {"polluted": true}, "constructor": "c", "prototype": 1
+  }`);
+  const started = Date.now();
+  assert.deepEqual(await importEvents(t, [{ event: "Kinds", properties }]), {
+    code: 200,
+    num_records_imported: 1,
+    status: "OK",
+  });
+  const events = await eventually(
+    () => exportAll(t, { event: '["Kinds"]' }),
+    (e) => e.length === 1,
+  );
+  assert.ok(Date.now() - started < 1000, "exported within a second");
+  assert.deepEqual(events[0], { event: "Kinds", properties });
+  assert.equal(({} as Record<string, unknown>).polluted, undefined, "Object.prototype stays clean");
+});
+
+function ev(event: string, distinctId: string, extra: Record<string, unknown> = {}, time = now) {
+  return { event, properties: { token: t.project.token, distinct_id: distinctId, time, ...extra } };
+}
+
+test("anonymous events, then $identify, then $create_alias: the person's events come out under one id", async () => {
+  await importEvents(t, [
+    { ...ev("Visit", "anon-42", { $insert_id: "v1" }) },
+    { ...ev("Visit", "anon-42", { $insert_id: "v2" }, now + 1) },
+  ]);
+  await importEvents(t, [
+    ev("$identify", "alice", { $anon_distinct_id: "anon-42", $insert_id: "i1" }, now + 2),
+  ]);
+  await importEvents(t, [
+    ev("$create_alias", "alice", { alias: "alice@example.com", $insert_id: "a1" }, now + 3),
+  ]);
+  await importEvents(t, [ev("Buy", "alice@example.com", { $insert_id: "b1" }, now + 4)]);
+  for (const id of ["anon-42", "alice", "alice@example.com"]) {
+    const reply = await eventually(
+      async () =>
+        (await (
+          await query(t, "stream/query", {
+            from_date: "2020-01-01",
+            to_date: today(),
+            distinct_ids: JSON.stringify([id]),
+          })
+        ).json()) as {
+          results: { events: { event: string }[] };
+        },
+      (r) => r.results.events.length === 5,
+    );
+    assert.deepEqual(
+      reply.results.events.map((e) => e.event),
+      ["Visit", "Visit", "$identify", "$create_alias", "Buy"],
+      `stream/query for ${id}`,
+    );
+  }
+  const exported = (await exportAll(t, { event: '["Buy"]' })) as { properties: Record<string, unknown> }[];
+  assert.equal(exported[0].properties.distinct_id, "alice", "stored under the resolved id");
+  assert.equal(exported[0].properties.$original_distinct_id, "alice@example.com");
+});
+
+test("an alias already taken by another person is refused and changes nothing", async () => {
+  await importEvents(t, [
+    ev("$create_alias", "bob", { alias: "shared-alias", $insert_id: "ca1" }),
+    ev("$create_alias", "carol", { alias: "shared-alias", $insert_id: "ca2" }),
+    ev("Ping", "shared-alias", { $insert_id: "p1" }),
+  ]);
+  const exported = await eventually(
+    async () => (await exportAll(t, { event: '["Ping"]' })) as { properties: Record<string, unknown> }[],
+    (e) => e.length === 1,
+  );
+  assert.equal(exported[0].properties.distinct_id, "bob");
+});
+
+test("profile updates apply in $time order and engage shows them", async () => {
+  const engage = async (records: unknown[]) => {
+    const body = new URLSearchParams({ data: JSON.stringify(records) });
+    return (await fetch(`${t.base}/engage?verbose=1`, { method: "POST", body })).json();
+  };
+  const base = { $token: t.project.token, $distinct_id: "dora" };
+  assert.deepEqual(await engage([{ ...base, $set: { plan: "pro", seats: 3 }, $time: 2_000_000 }]), {
+    status: 1,
+    error: null,
+  });
+  await engage([{ ...base, $set: { plan: "free" }, $time: 1_000_000 }]);
+  await engage([{ ...base, $add: { seats: 2 }, $time: 3_000_000 }]);
+  const reply = await eventually(
+    async () =>
+      (await (await query(t, "engage", { distinct_id: "dora" })).json()) as {
+        results: { $distinct_id: string; $properties: Record<string, unknown> }[];
+      },
+    (r) => r.results.length === 1 && r.results[0].$properties.seats === 5,
+  );
+  assert.equal(reply.results[0].$properties.plan, "pro", "the older $set did not overwrite the newer");
+  assert.equal(reply.results[0].$properties.seats, 5);
+  const filtered = (await (await query(t, "engage", { where: 'properties["plan"] == "pro"' })).json()) as {
+    total: number;
+  };
+  assert.equal(filtered.total, 1);
+});
