@@ -16,7 +16,7 @@ import { SqliteAliasStore } from "../process/sqlite-alias-store.js";
 import type { Project } from "../projects/project.js";
 import { ProjectRegistry } from "../projects/registry.js";
 import { type EmbeddedLog, openLog } from "../queue/log.js";
-import { EventStore } from "../store/event-store.js";
+import { EventStore, type EventStoreOptions } from "../store/event-store.js";
 import { createLogger, type Logger } from "./log.js";
 
 export interface TallyOptions {
@@ -28,6 +28,8 @@ export interface TallyOptions {
   /** Bound on the queue's bytes on disk; past it ingestion answers 503. */
   readonly queueMaxBytes?: number;
   readonly logger?: Logger;
+  /** Sealing and compaction thresholds of the event store (tests make them small). */
+  readonly storeOptions?: EventStoreOptions;
 }
 
 export interface RunningTally {
@@ -83,6 +85,7 @@ export async function startTally(options: TallyOptions): Promise<RunningTally> {
   metrics.watchQueue(() => queue.stats());
 
   const store = await EventStore.open(join(options.dataDir, "events"), {
+    ...options.storeOptions,
     onBackgroundError: (err) =>
       log.error("store: background sealing or compaction failed", { error: String(err) }),
   });
