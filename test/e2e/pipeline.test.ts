@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
+import Mixpanel from "mixpanel";
 import {
   eventually,
   exportAll,
@@ -120,4 +121,45 @@ test("profile updates apply in $time order and engage shows them", async () => {
     total: number;
   };
   assert.equal(filtered.total, 1);
+});
+
+test("events sent with the official SDK come back from export exactly as sent", async () => {
+  const port = Number(new URL(t.base).port);
+  // InitConfig's type lacks `port`, which the SDK reads all the same.
+  const config = { host: "127.0.0.1", port, protocol: "http" } as Partial<Mixpanel.InitConfig>;
+  const mixpanel = Mixpanel.init(t.project.token, config);
+  const sent = { distinct_id: "sdk-user", plan: "pro", price: 9.99, tags: ["a", "ü"], nested: { deep: [1] } };
+  await new Promise<void>((resolve, reject) =>
+    mixpanel.track("SDK event", { ...sent, $insert_id: "sdk-1", time: now }, (err) =>
+      err ? reject(err) : resolve(),
+    ),
+  );
+  const events = (await eventually(
+    () => exportAll(t, { event: '["SDK event"]' }),
+    (e) => e.length === 1,
+  )) as { properties: Record<string, unknown> }[];
+  const { token, mp_lib, $lib_version, ...rest } = events[0].properties;
+  assert.equal(token, t.project.token);
+  assert.equal(mp_lib, "node");
+  assert.equal(typeof $lib_version, "string");
+  assert.deepEqual(rest, { ...sent, time: now, $insert_id: "sdk-1" });
+});
+
+test("a secret reads its own project's events and never another's", async () => {
+  const other = t.tally.registry.add({ name: "other" });
+  await importEvents(t, [ev("Mine", "m1", { $insert_id: "mine-1" })]);
+  await eventually(
+    () => exportAll(t, { event: '["Mine"]' }),
+    (e) => e.length === 1,
+  );
+  const asOther = await fetch(`${t.base}/api/2.0/export?from_date=2020-01-01&to_date=${today()}`, {
+    headers: { authorization: `Basic ${Buffer.from(`${other.secret}:`).toString("base64")}` },
+  });
+  assert.equal(asOther.status, 200);
+  assert.equal(await asOther.text(), "", "the other project has no events");
+  const wrongProject = await fetch(
+    `${t.base}/api/2.0/export?from_date=2020-01-01&to_date=${today()}&project_id=${t.project.id}`,
+    { headers: { authorization: `Basic ${Buffer.from(`${other.secret}:`).toString("base64")}` } },
+  );
+  assert.equal(wrongProject.status, 401);
 });
