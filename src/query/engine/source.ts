@@ -1,0 +1,42 @@
+// What the engine reads a query from: a project's partitions at one moment, the identity and
+// profile state at query time, the project's zone and NOW, and the cache kept between queries.
+
+import type { JsonObject } from "../../expr/value.js";
+import type { EventStore, StoreSnapshot } from "../../store/event-store.js";
+import type { EngineCache } from "./engine-cache.js";
+import type { EngineLimits } from "./limits.js";
+
+/** The profile of a canonical user, or undefined when there is none; read synchronously while scanning. */
+export type ProfileLookup = (canonicalId: string) => JsonObject | undefined;
+
+export interface QuerySource {
+  /** The project's partitions from `fromDay` to `toDay` ("YYYY-MM-DD", inclusive); the engine releases it. */
+  snapshot(fromDay: string, toDay: string): StoreSnapshot;
+  /** Any id to its canonical id at query time. Passing the same Map object while it is current lets the cache keep user numbers. */
+  readonly aliases: ReadonlyMap<string, string>;
+  readonly profiles: ProfileLookup;
+  /** The project's zone: the one its events were appended with, so partition days are its days. */
+  readonly timeZone: string;
+  /** The query's start, Unix seconds: `NOW` in expressions, "today" for events/top. */
+  readonly now: number;
+  /** Kept between queries of the project; sealed segments' columns are decoded once. */
+  readonly cache: EngineCache;
+  /** Checked between batches: an aborted query stops with the signal's reason. */
+  readonly signal?: AbortSignal;
+  readonly limits?: Partial<EngineLimits>;
+}
+
+export interface StoreSourceOptions {
+  readonly aliases: ReadonlyMap<string, string>;
+  readonly profiles: ProfileLookup;
+  readonly timeZone: string;
+  readonly now: number;
+  readonly cache: EngineCache;
+  readonly signal?: AbortSignal;
+  readonly limits?: Partial<EngineLimits>;
+}
+
+/** A source over one project of an event store. */
+export function storeSource(store: EventStore, projectId: number, options: StoreSourceOptions): QuerySource {
+  return { ...options, snapshot: (fromDay, toDay) => store.partitions(projectId, fromDay, toDay) };
+}
