@@ -25,6 +25,8 @@ export interface ProcessorDeps {
   readonly batchRecords?: number;
   /** Counts what happened to records that were not stored as asked. */
   readonly onSkip?: (reason: string, count: number) => void;
+  /** Told when an identity event linked ids, so query-time alias maps can be refreshed. */
+  readonly onIdentityChange?: (projectId: number) => void;
 }
 
 interface Decoded {
@@ -121,6 +123,7 @@ export class Processor {
       this.deps.onSkip?.(`identity_${result.reason}`, 1);
       return;
     }
+    if (result.changed) this.deps.onIdentityChange?.(envelope.projectId);
     for (const id of result.absorbedIds) {
       await this.deps.profiles.mergeProfiles(envelope.projectId, id, result.canonicalId);
     }

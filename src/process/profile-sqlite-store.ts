@@ -132,6 +132,11 @@ export class SqliteProfileStore implements ProfileStore {
     return this.getOne(projectId, PEOPLE, distinctId);
   }
 
+  /** `get` without the promise, for the query engine, which reads profiles while it scans. */
+  getNow(projectId: number, distinctId: string): Profile | undefined {
+    return this.getOne(projectId, PEOPLE, distinctId);
+  }
+
   async getGroup(projectId: number, groupKey: string, groupId: string): Promise<Profile | undefined> {
     return this.getOne(projectId, groupKey, groupId);
   }

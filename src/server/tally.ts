@@ -4,17 +4,20 @@
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
+import { engineEndpoints } from "../api/engine-endpoints.js";
 import { TallyMetrics } from "../api/metrics.js";
 import { createQueryApiHandler } from "../api/query-api.js";
 import { recordEndpoints } from "../api/record-endpoints.js";
 import { createTallyServer } from "../api/server.js";
 import { createIngestHandler } from "../ingest/handler.js";
 import type { IngestMetric } from "../ingest/metrics.js";
+import { AliasSnapshots } from "../process/alias-snapshots.js";
 import { Processor } from "../process/processor.js";
 import { SqliteProfileStore } from "../process/profile-sqlite-store.js";
 import { SqliteAliasStore } from "../process/sqlite-alias-store.js";
 import type { Project } from "../projects/project.js";
 import { ProjectRegistry } from "../projects/registry.js";
+import { ENGINE_ENDPOINTS } from "../query/engine/endpoints.js";
 import { type EmbeddedLog, openLog } from "../queue/log.js";
 import { EventStore, type EventStoreOptions } from "../store/event-store.js";
 import { createLogger, type Logger } from "./log.js";
@@ -91,6 +94,7 @@ export async function startTally(options: TallyOptions): Promise<RunningTally> {
   });
   const aliases = new SqliteAliasStore(options.dataDir);
   const profiles = new SqliteProfileStore(options.dataDir);
+  const aliasSnapshots = new AliasSnapshots(aliases);
   const processor = new Processor({
     queue,
     store,
@@ -99,6 +103,7 @@ export async function startTally(options: TallyOptions): Promise<RunningTally> {
     projects: registry,
     log,
     onSkip: (reason, count) => metrics.recordsSkipped.inc({ reason }, count),
+    onIdentityChange: (projectId) => aliasSnapshots.changed(projectId),
   });
   await processor.start();
 
@@ -112,7 +117,10 @@ export async function startTally(options: TallyOptions): Promise<RunningTally> {
   let closing = false;
   const query = createQueryApiHandler({
     projects: registry,
-    endpoints: recordEndpoints({ store, aliases, profiles }),
+    endpoints: new Map([
+      ...recordEndpoints({ store, aliases, profiles }),
+      ...engineEndpoints({ store, aliasSnapshots, profiles }, ENGINE_ENDPOINTS),
+    ]),
     onError: (err) =>
       log.error("query: failed", { error: err instanceof Error ? (err.stack ?? err.message) : String(err) }),
   });

@@ -163,3 +163,39 @@ test("a secret reads its own project's events and never another's", async () => 
   );
   assert.equal(wrongProject.status, 401);
 });
+
+test("segmentation over HTTP counts events accepted a moment ago, and a later alias merges earlier history", async () => {
+  const day = new Date(now * 1000).toISOString().slice(0, 10);
+  await importEvents(t, [
+    ev("Open", "guest-7", { $insert_id: "o1", country: "DE" }),
+    ev("Open", "guest-7", { $insert_id: "o2", country: "DE" }, now + 1),
+    ev("Open", "member-7", { $insert_id: "o3", country: "FR" }, now + 2),
+  ]);
+  const segmentation = async (type: string) => {
+    const res = await query(t, "segmentation", { event: "Open", from_date: day, to_date: day, type });
+    assert.equal(res.status, 200);
+    return (await res.json()) as { data: { values: Record<string, Record<string, number>> } };
+  };
+  const general = await eventually(
+    () => segmentation("general"),
+    (r) => r.data.values.Open?.[day] === 3,
+  );
+  assert.equal(general.data.values.Open[day], 3);
+  assert.equal((await segmentation("unique")).data.values.Open[day], 2);
+  await importEvents(t, [
+    ev("$identify", "member-7", { $anon_distinct_id: "guest-7", $insert_id: "id7" }, now + 3),
+  ]);
+  const merged = await eventually(
+    () => segmentation("unique"),
+    (r) => r.data.values.Open[day] === 1,
+  );
+  assert.equal(merged.data.values.Open[day], 1, "guest-7 and member-7 are one user now");
+  const bad = await query(t, "segmentation", {
+    event: "Open",
+    from_date: day,
+    to_date: day,
+    where: "properties[",
+  });
+  assert.equal(bad.status, 400);
+  assert.match(((await bad.json()) as { error: string }).error, /^where: /);
+});
