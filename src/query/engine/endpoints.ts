@@ -13,8 +13,13 @@ import {
   parseTopEventsParams,
   parseTopPropertiesParams,
 } from "../params.js";
+import { parseFunnelParams } from "../params-funnel.js";
+import { parseAddictionParams, parseRetentionParams } from "../params-retention.js";
+import { addiction } from "./addiction.js";
 import { eventProperties, eventPropertiesTop, eventPropertyValues } from "./event-properties.js";
 import { events, eventsNames, eventsTop } from "./events.js";
+import { funnels } from "./funnels.js";
+import { retention } from "./retention.js";
 import { segmentation } from "./segmentation.js";
 import { segmentationNumeric } from "./segmentation-numeric.js";
 import { segmentationAverage, segmentationSum } from "./segmentation-sum.js";
@@ -40,4 +45,7 @@ export const ENGINE_ENDPOINTS: ReadonlyMap<string, EngineEndpoint> = new Map([
   ["events/properties", endpoint(parsePropertyParams, eventProperties)],
   ["events/properties/top", endpoint(parseTopPropertiesParams, eventPropertiesTop)],
   ["events/properties/values", endpoint(parsePropertyValuesParams, eventPropertyValues)],
+  ["funnels", endpoint(parseFunnelParams, funnels)],
+  ["retention", endpoint(parseRetentionParams, retention)],
+  ["retention/addiction", endpoint(parseAddictionParams, addiction)],
 ]);

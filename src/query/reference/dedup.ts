@@ -18,6 +18,6 @@ export function withoutDuplicates(events: readonly StoredEvent[]): StoredEvent[]
     const seen = latest.get(key);
     if (seen === undefined || e.offset > seen.offset) latest.set(key, e);
   }
-  kept.push(...latest.values());
+  for (const e of latest.values()) kept.push(e); // a spread would overflow the stack past ~100k events
   return kept;
 }
