@@ -6,6 +6,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { createGzip } from "node:zlib";
 import type { Project, ProjectDirectory } from "../projects/project.js";
+import { QueryLimitError } from "../query/engine/limits.js";
 import { QueryParamError } from "../query/params-error.js";
 import type { RouteHandler } from "./server.js";
 
@@ -247,6 +248,8 @@ export function createQueryApiHandler(options: QueryApiOptions): RouteHandler {
     answer(req, res, endpoint, url).catch((err: unknown) => {
       if (err instanceof HttpError) sendError(res, err.status, err.message);
       else if (err instanceof QueryParamError) sendError(res, 400, err.message);
+      // A query too big for its bounds is the request's problem: narrow the range, segments or steps.
+      else if (err instanceof QueryLimitError) sendError(res, 400, `query too large: ${err.message}`);
       else {
         options.onError?.(err);
         sendError(res, 500, "internal error while answering the query; it has been logged");

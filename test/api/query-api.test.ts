@@ -5,6 +5,7 @@ import { after, before, test } from "node:test";
 import { gunzipSync } from "node:zlib";
 import { createQueryApiHandler, type QueryEndpoint } from "../../src/api/query-api.js";
 import type { Project, ProjectDirectory } from "../../src/projects/project.js";
+import { QueryLimitError } from "../../src/query/engine/limits.js";
 import { QueryParamError } from "../../src/query/params-error.js";
 
 const shop: Project = { id: 1, name: "shop", token: "tok-shop", secret: "sec-shop", timeZone: "UTC" };
@@ -33,6 +34,10 @@ const endpoints = new Map<string, QueryEndpoint>([
   ["slow", () => new Promise(() => {})],
   ["held", () => new Promise((resolve) => (release = () => resolve({ kind: "json", body: "done" })))],
   ["broken", async () => Promise.reject(new Error("bug"))],
+  [
+    "huge",
+    async () => Promise.reject(new QueryLimitError("maxSegments", "reads 5,000 segments; at most 4,096")),
+  ],
   [
     "export",
     async () => ({
@@ -103,6 +108,12 @@ test("a bad parameter is a 400 that names it", async () => {
     error: 'from_date: "yesterday" is not a date (yyyy-mm-dd)',
     status: "error",
   });
+});
+
+test("a query over the engine's bounds is a 400 that says which bound", async () => {
+  const res = await fetch(`${base}/api/2.0/huge`, { headers: auth("sec-shop") });
+  assert.equal(res.status, 400);
+  assert.match(((await res.json()) as { error: string }).error, /^query too large: reads 5,000 segments/);
 });
 
 test("an unknown endpoint is a 404 JSON", async () => {
