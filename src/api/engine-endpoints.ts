@@ -5,9 +5,12 @@
 import type { JsonObject } from "../expr/value.js";
 import type { AliasSnapshots } from "../process/alias-snapshots.js";
 import type { SqliteProfileStore } from "../process/profile-sqlite-store.js";
+import type { Project } from "../projects/project.js";
 import type { EngineEndpoint } from "../query/engine/endpoints.js";
 import { EngineCache } from "../query/engine/engine-cache.js";
 import { storeSource } from "../query/engine/source.js";
+import { aliasFingerprint, type ResultCache, resultKey } from "../query/result-cache.js";
+import { formatDay, localDay } from "../query/time-buckets.js";
 import type { EventStore } from "../store/event-store.js";
 import type { QueryEndpoint, QueryRequest } from "./query-api.js";
 
@@ -17,19 +20,72 @@ export interface EngineServices {
   readonly profiles: SqliteProfileStore;
   /** Shared by every project: keys name segment files, which belong to one project each. */
   readonly cache?: EngineCache;
+  /** Replies of queries over closed days. */
+  readonly results?: ResultCache;
+  /** Told of every lookup in `results`. */
+  readonly onResultLookup?: (hit: boolean) => void;
 }
 
-function engineEndpoint(services: EngineServices, cache: EngineCache, run: EngineEndpoint): QueryEndpoint {
-  return async ({ project, params, signal }: QueryRequest) => {
+/** Endpoints whose answer reads days after to_date (conversion windows, returns). */
+const READS_PAST_RANGE: ReadonlySet<string> = new Set(["funnels", "retention", "retention/addiction"]);
+const RESULT_TTL_SECONDS = 3600;
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+
+/**
+ * The days a cacheable query reads, or undefined when it must not be cached: a range that is not
+ * closed (it reaches today), a relative period, or an expression whose value moves with time (NOW)
+ * or with profiles (user[…]), which the data version does not cover.
+ */
+function cacheableDays(
+  name: string,
+  params: URLSearchParams,
+  project: Project,
+): [string, string] | undefined {
+  const from = params.get("from_date");
+  const to = params.get("to_date");
+  if (from === null || to === null || !DAY.test(from) || !DAY.test(to)) return undefined;
+  const today = formatDay(localDay(Date.now() / 1000, project.timeZone));
+  if (to >= today) return undefined;
+  for (const [, value] of params) if (value.includes("NOW") || value.includes("user[")) return undefined;
+  return [from, READS_PAST_RANGE.has(name) ? "9999-12-31" : to];
+}
+
+function engineEndpoint(
+  services: EngineServices,
+  cache: EngineCache,
+  name: string,
+  run: EngineEndpoint,
+): QueryEndpoint {
+  const compute = async ({ project, params, signal }: QueryRequest, aliases: ReadonlyMap<string, string>) => {
     const source = storeSource(services.store, project.id, {
-      aliases: await services.aliasSnapshots.snapshot(project.id),
+      aliases,
       profiles: (id) => services.profiles.getNow(project.id, id)?.properties as JsonObject | undefined,
       timeZone: project.timeZone,
       now: Math.floor(Date.now() / 1000),
       cache,
       signal,
     });
-    return { kind: "json", body: await run(source, params) };
+    return run(source, params);
+  };
+  return async (request: QueryRequest) => {
+    const aliases = await services.aliasSnapshots.snapshot(request.project.id);
+    const days = services.results && cacheableDays(name, request.params, request.project);
+    if (services.results === undefined || days === undefined) {
+      return { kind: "json", body: await compute(request, aliases) };
+    }
+    const key = resultKey({
+      projectId: request.project.id,
+      endpoint: name,
+      params: request.params,
+      dataVersion: services.store.dataVersion(request.project.id, days[0], days[1]),
+      aliasVersion: aliasFingerprint(aliases),
+    });
+    const cached = await services.results.get(key);
+    services.onResultLookup?.(cached !== undefined);
+    if (cached !== undefined) return { kind: "json-text", text: cached };
+    const text = JSON.stringify(await compute(request, aliases));
+    await services.results.set(key, text, RESULT_TTL_SECONDS);
+    return { kind: "json-text", text };
   };
 }
 
@@ -39,6 +95,6 @@ export function engineEndpoints(
 ): Map<string, QueryEndpoint> {
   const cache = services.cache ?? new EngineCache();
   const out = new Map<string, QueryEndpoint>();
-  for (const [name, run] of endpoints) out.set(name, engineEndpoint(services, cache, run));
+  for (const [name, run] of endpoints) out.set(name, engineEndpoint(services, cache, name, run));
   return out;
 }

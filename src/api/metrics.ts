@@ -34,6 +34,13 @@ export class TallyMetrics {
     registers: [this.registry],
   });
 
+  readonly resultCacheLookups = new Counter({
+    name: "tally_query_result_cache_lookups_total",
+    help: "Lookups of cached query results over closed days, by outcome (hit, miss)",
+    labelNames: ["outcome"] as const,
+    registers: [this.registry],
+  });
+
   constructor(options: { defaultMetrics?: boolean } = {}) {
     if (options.defaultMetrics !== false)
       collectDefaultMetrics({ register: this.registry, prefix: "tally_" });

@@ -24,6 +24,8 @@ export interface LineSink {
 
 export type QueryReply =
   | { readonly kind: "json"; readonly body: unknown }
+  /** A reply already serialised (from the result cache). */
+  | { readonly kind: "json-text"; readonly text: string }
   | {
       readonly kind: "stream";
       readonly contentType: string;
@@ -71,7 +73,10 @@ function endpointName(path: string): string | undefined {
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
+  sendJsonText(res, status, JSON.stringify(body));
+}
+
+function sendJsonText(res: ServerResponse, status: number, text: string): void {
   res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
   res.end(text);
 }
@@ -229,6 +234,7 @@ export function createQueryApiHandler(options: QueryApiOptions): RouteHandler {
         controller.signal,
       );
       if (reply.kind === "json") sendJson(res, 200, reply.body);
+      else if (reply.kind === "json-text") sendJsonText(res, 200, reply.text);
       else await sendStream(req, res, reply);
     } finally {
       clearTimeout(timer);

@@ -18,6 +18,7 @@ import { SqliteAliasStore } from "../process/sqlite-alias-store.js";
 import type { Project } from "../projects/project.js";
 import { ProjectRegistry } from "../projects/registry.js";
 import { ENGINE_ENDPOINTS } from "../query/engine/endpoints.js";
+import { InProcessResultCache } from "../query/result-cache.js";
 import { type EmbeddedLog, openLog } from "../queue/log.js";
 import { EventStore, type EventStoreOptions } from "../store/event-store.js";
 import { createLogger, type Logger } from "./log.js";
@@ -119,7 +120,16 @@ export async function startTally(options: TallyOptions): Promise<RunningTally> {
     projects: registry,
     endpoints: new Map([
       ...recordEndpoints({ store, aliases, profiles }),
-      ...engineEndpoints({ store, aliasSnapshots, profiles }, ENGINE_ENDPOINTS),
+      ...engineEndpoints(
+        {
+          store,
+          aliasSnapshots,
+          profiles,
+          results: new InProcessResultCache(),
+          onResultLookup: (hit) => metrics.resultCacheLookups.inc({ outcome: hit ? "hit" : "miss" }),
+        },
+        ENGINE_ENDPOINTS,
+      ),
     ]),
     onError: (err) =>
       log.error("query: failed", { error: err instanceof Error ? (err.stack ?? err.message) : String(err) }),

@@ -212,6 +212,19 @@ export class EventStore {
     seal.catch(this.onBackgroundError);
   }
 
+  /**
+   * What the store holds for a project's days from `fromDay` to `toDay`, as a string that changes
+   * whenever an event is added to any of them (each day's highest queue offset): a cache key part.
+   */
+  dataVersion(projectId: number, fromDay: string, toDay: string): string {
+    const days = this.projects.get(projectId);
+    const parts: string[] = [];
+    for (const day of this.days(projectId)) {
+      if (day >= fromDay && day <= toDay) parts.push(`${day}:${days!.get(day)!.highWater()}`);
+    }
+    return parts.join(",");
+  }
+
   /** Days of a project that hold events, ascending. */
   days(projectId: number): string[] {
     const days = this.projects.get(projectId);

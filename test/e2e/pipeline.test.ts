@@ -199,3 +199,22 @@ test("segmentation over HTTP counts events accepted a moment ago, and a later al
   assert.equal(bad.status, 400);
   assert.match(((await bad.json()) as { error: string }).error, /^where: /);
 });
+
+test("a query over closed days is answered from the result cache until an import changes those days", async () => {
+  const past = now - 10 * 86400;
+  const day = new Date(past * 1000).toISOString().slice(0, 10);
+  await importEvents(t, [ev("Old", "x1", { $insert_id: "old-1" }, past)]);
+  const count = async () => {
+    const res = await query(t, "segmentation", { event: "Old", from_date: day, to_date: day });
+    return ((await res.json()) as { data: { values: Record<string, Record<string, number>> } }).data.values
+      .Old?.[day];
+  };
+  const lookups = () => t.tally.metrics.resultCacheLookups.get().then((m) => m.values);
+  const hits = async () => (await lookups()).find((v) => v.labels.outcome === "hit")?.value ?? 0;
+  assert.equal(await eventually(count, (n) => n === 1), 1);
+  const before = await hits();
+  assert.equal(await count(), 1);
+  assert.equal(await hits(), before + 1, "the second identical query was a cache hit");
+  await importEvents(t, [ev("Old", "x2", { $insert_id: "old-2" }, past + 5)]);
+  assert.equal(await eventually(count, (n) => n === 2), 2, "a backfill into the day is seen at once");
+});
