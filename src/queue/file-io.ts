@@ -52,7 +52,3 @@ export function queueErrorFromIo(error: unknown, doing: string): QueueError {
 export function isMissingFile(error: unknown): boolean {
   return errnoCode(error) === "ENOENT";
 }
-
-export function isExistingFile(error: unknown): boolean {
-  return errnoCode(error) === "EEXIST";
-}
