@@ -1,0 +1,355 @@
+// The ingestion server over HTTP on 127.0.0.1, fsync on, driven by autocannon: a bare node:http
+// server that answers `1` (the baseline), then Tally's /track with one base64 event by GET and by
+// form POST, and /import with 2,000-event JSON batches. Prints requests/s, p50 / p99 latency, the
+// ratio to the baseline, events/s, the fsyncs per second the group commit needed and how busy the
+// server's thread was. Every acknowledged record must be in the queue, or the benchmark fails.
+//
+// Tally runs in this process through startTally, exactly as `tally serve` runs it, so the server's
+// thread can be measured (event-loop utilisation) and profiled (`node --cpu-prof`); autocannon runs
+// in a worker thread, so server and load generator each have one of the two cores. Two more rows run
+// the ingestion stage alone (handler + queue log, no processor on the same thread), to show what the
+// rest of the process costs ingestion.
+//
+// INGEST_BENCH_LOAD=main runs autocannon on the server's thread instead; INGEST_BENCH_SECONDS
+// changes the measured time of each row (default 10, after a 2 s warm-up).
+
+import { mkdtemp, rm } from "node:fs/promises";
+import { createServer, type Server } from "node:http";
+import { createRequire } from "node:module";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { TallyMetrics } from "../src/api/metrics.js";
+import { createTallyServer } from "../src/api/server.js";
+import { createIngestHandler } from "../src/ingest/handler.js";
+import type { Project } from "../src/projects/project.js";
+import { ProjectRegistry } from "../src/projects/registry.js";
+import { openLog } from "../src/queue/log.js";
+import type { QueueStats } from "../src/queue/queue.js";
+import { startTally } from "../src/server/tally.js";
+
+const SECONDS = Number(process.env.INGEST_BENCH_SECONDS ?? 10);
+const WARMUP_SECONDS = 2;
+const CONNECTIONS = 50;
+/** Import tools send a few large batches at once, not fifty. */
+const IMPORT_CONNECTIONS = 8;
+const IMPORT_BATCH = 2000;
+const LOAD_IN_WORKER = process.env.INGEST_BENCH_LOAD !== "main";
+
+// autocannon ships no types: the part of its API used here.
+interface LoadOptions {
+  readonly url: string;
+  readonly method?: "GET" | "POST";
+  readonly headers?: Record<string, string>;
+  readonly body?: string | Buffer;
+  readonly connections: number;
+  readonly duration: number;
+  readonly expectBody?: string;
+  readonly workers?: number;
+}
+interface LoadResult {
+  readonly latency: { readonly p50: number; readonly p99: number };
+  readonly duration: number;
+  readonly errors: number;
+  readonly timeouts: number;
+  readonly mismatches: number;
+  readonly non2xx: number;
+  readonly "2xx": number;
+}
+const autocannon = createRequire(import.meta.url)("autocannon") as (
+  options: LoadOptions,
+) => Promise<LoadResult>;
+
+type Shape = "track-get" | "track-form" | "import";
+
+interface Scenario {
+  readonly path: string;
+  readonly method: "GET" | "POST";
+  readonly headers?: Record<string, string>;
+  readonly body?: string | Buffer;
+  readonly connections: number;
+  /** Records each request carries. */
+  readonly records: number;
+}
+
+/** A server under test: where it listens, its queue's counters, and its one project. */
+interface Target {
+  readonly port: number;
+  readonly project: Project;
+  stats(): QueueStats;
+  close(): Promise<void>;
+}
+
+interface Measured {
+  readonly name: string;
+  readonly requestsPerSecond: number;
+  readonly p50: number;
+  readonly p99: number;
+  readonly eventsPerSecond: number;
+  /** Share of the run the server's event loop was busy (1 = the server thread is the bottleneck). */
+  readonly serverBusy: number;
+  readonly fsync?: { readonly perSecond: number; readonly recordsEach: number; readonly meanMs: number };
+}
+
+/** An event as mixpanel-browser sends one: about ten properties. */
+function browserEvent(token: string, insertId: string): Record<string, unknown> {
+  return {
+    event: "Viewed page",
+    properties: {
+      token,
+      distinct_id: "user-1234567",
+      time: Math.floor(Date.now() / 1000),
+      $insert_id: insertId,
+      $browser: "Chrome",
+      $os: "Mac OS X",
+      $current_url: "https://example.com/pricing?plan=pro",
+      $screen_width: 1440,
+      plan: "pro",
+      referrer: "https://www.google.com/",
+      mp_lib: "web",
+    },
+  };
+}
+
+function scenario(shape: Shape, project: Project): Scenario {
+  const one = Buffer.from(JSON.stringify(browserEvent(project.token, "a1b2c3d4e5f60718"))).toString("base64");
+  switch (shape) {
+    case "track-get":
+      return {
+        path: `/track?data=${encodeURIComponent(one)}`,
+        method: "GET",
+        connections: CONNECTIONS,
+        records: 1,
+      };
+    case "track-form":
+      return {
+        path: "/track",
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+        body: `data=${encodeURIComponent(one)}`,
+        connections: CONNECTIONS,
+        records: 1,
+      };
+    case "import":
+      return {
+        path: "/import",
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          authorization: "Basic " + Buffer.from(`${project.secret}:`).toString("base64"),
+        },
+        body: JSON.stringify(
+          Array.from({ length: IMPORT_BATCH }, (_, i) => browserEvent(project.token, `imp-${i}`)),
+        ),
+        connections: IMPORT_CONNECTIONS,
+        records: IMPORT_BATCH,
+      };
+  }
+}
+
+/** The whole server, as `tally serve` starts it. */
+async function startWholeServer(dataDir: string): Promise<Target> {
+  const tally = await startTally({ dataDir, host: "127.0.0.1", port: 0 });
+  return {
+    port: tally.port,
+    project: tally.createdProject!,
+    stats: () => tally.queue.stats(),
+    close: () => tally.close(),
+  };
+}
+
+/** Only the ingestion stage: projects, the queue log and the ingest handler behind Tally's HTTP server. */
+async function startIngestStage(dataDir: string): Promise<Target> {
+  const registry = new ProjectRegistry(dataDir);
+  const project = registry.add({ name: "Bench" });
+  const queue = await openLog({ dir: join(dataDir, "queue") });
+  const metrics = new TallyMetrics();
+  metrics.watchQueue(() => queue.stats());
+  const ingest = createIngestHandler({
+    projects: registry,
+    sink: queue,
+    // Counted as startTally counts them, so the rows differ only by what else runs.
+    onMetric: (m) => {
+      if (m.type === "request") metrics.httpRequests.inc({ route: m.route, status: String(m.status) });
+      else if (m.type === "accepted") metrics.recordsAccepted.inc({ kind: m.kind }, m.count);
+      else metrics.recordsRejected.inc({ reason: m.reason }, m.count);
+    },
+  });
+  const server = createTallyServer({ metrics, ingest, ready: () => true });
+  const port = await listen(server);
+  return {
+    port,
+    project,
+    stats: () => queue.stats(),
+    async close() {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+      await queue.close();
+      registry.close();
+    },
+  };
+}
+
+/** One request by fetch before the load: it must be accepted, and its reply is what every reply must be. */
+async function probe(name: string, port: number, s: Scenario): Promise<string> {
+  const reply = await fetch(`http://127.0.0.1:${port}${s.path}`, {
+    method: s.method,
+    headers: s.headers,
+    body: s.body,
+  });
+  const text = await reply.text();
+  if (reply.status !== 200 || !(text === "1" || text.includes(`"num_records_imported":${s.records}`)))
+    throw new Error(`${name}: the probe was not accepted: ${reply.status} ${text}`);
+  return text;
+}
+
+async function load(name: string, port: number, s: Scenario, expectBody: string, seconds: number) {
+  const result = await autocannon({
+    url: `http://127.0.0.1:${port}${s.path}`,
+    method: s.method,
+    headers: s.headers,
+    body: s.body,
+    connections: s.connections,
+    duration: seconds,
+    expectBody,
+    ...(LOAD_IN_WORKER ? { workers: 1 } : {}),
+  });
+  const failed = result.errors + result.timeouts + result.mismatches + result.non2xx;
+  if (failed > 0) {
+    throw new Error(
+      `${name}: ${result.errors} errors, ${result.timeouts} timeouts, ` +
+        `${result.mismatches} replies other than ${expectBody}, ${result.non2xx} non-2xx`,
+    );
+  }
+  return result;
+}
+
+async function runBaseline(): Promise<Measured> {
+  const name = "bare node:http, answers 1";
+  const server = createServer((_req, res) => {
+    res.writeHead(200, { "content-type": "text/plain" });
+    res.end("1");
+  });
+  const port = await listen(server);
+  const s: Scenario = { path: "/", method: "GET", connections: CONNECTIONS, records: 1 };
+  try {
+    await load(name, port, s, "1", WARMUP_SECONDS);
+    const busy = performance.eventLoopUtilization();
+    const result = await load(name, port, s, "1", SECONDS);
+    return measured(name, s, result, performance.eventLoopUtilization(busy).utilization);
+  } finally {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  }
+}
+
+async function runTally(
+  root: string,
+  name: string,
+  start: (dataDir: string) => Promise<Target>,
+  shape: Shape,
+): Promise<Measured> {
+  const dataDir = await mkdtemp(join(root, "tally-"));
+  const target = await start(dataDir);
+  try {
+    const s = scenario(shape, target.project);
+    const expectBody = await probe(name, target.port, s);
+    await load(name, target.port, s, expectBody, WARMUP_SECONDS);
+    // Requests still in flight when autocannon stops settle before the queue is counted.
+    await sleep(300);
+    const before = target.stats();
+    const busy = performance.eventLoopUtilization();
+    const result = await load(name, target.port, s, expectBody, SECONDS);
+    const serverBusy = performance.eventLoopUtilization(busy).utilization;
+    await sleep(300);
+    const after = target.stats();
+    checkDurable(name, s, result, before, after);
+    const fsyncs = after.fsyncs - before.fsyncs;
+    const fsync = {
+      perSecond: fsyncs / result.duration,
+      recordsEach: (after.records - before.records) / fsyncs,
+      meanMs: ((after.fsyncSeconds.sum - before.fsyncSeconds.sum) / fsyncs) * 1000,
+    };
+    return { ...measured(name, s, result, serverBusy), fsync };
+  } finally {
+    await target.close();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+/** Every acknowledged request's records are in the queue (plus those in flight when the load stopped). */
+function checkDurable(name: string, s: Scenario, result: LoadResult, before: QueueStats, after: QueueStats) {
+  const acknowledged = result["2xx"] * s.records;
+  const durable = after.records - before.records;
+  const inFlight = s.connections * s.records;
+  if (durable < acknowledged || durable > acknowledged + inFlight) {
+    throw new Error(`${name}: ${acknowledged} records acknowledged but ${durable} made durable`);
+  }
+}
+
+function measured(name: string, s: Scenario, result: LoadResult, serverBusy: number): Measured {
+  const requestsPerSecond = result["2xx"] / result.duration;
+  return {
+    name,
+    requestsPerSecond,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    eventsPerSecond: requestsPerSecond * s.records,
+    serverBusy,
+  };
+}
+
+function listen(server: Server): Promise<number> {
+  return new Promise((resolve) =>
+    server.listen(0, "127.0.0.1", () => resolve((server.address() as AddressInfo).port)),
+  );
+}
+
+function fmt(n: number): string {
+  return Math.round(n).toLocaleString("en-US");
+}
+
+function report(rows: readonly Measured[]): void {
+  const baseline = rows[0].requestsPerSecond;
+  console.log(
+    "\n| row | requests/s | p50 / p99 ms | × baseline | events/s | fsyncs/s | records/fsync | fsync ms | server busy |",
+  );
+  console.log("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+  for (const row of rows) {
+    // A 2,000-event request does not compare with the baseline's: only single-event rows get a ratio.
+    const single = row.eventsPerSecond === row.requestsPerSecond;
+    const ratio = single ? `${(row.requestsPerSecond / baseline).toFixed(2)}×` : "–";
+    const f = row.fsync;
+    const fsync =
+      f === undefined ? "– | – | –" : `${fmt(f.perSecond)} | ${fmt(f.recordsEach)} | ${f.meanMs.toFixed(2)}`;
+    console.log(
+      `| ${row.name} | ${fmt(row.requestsPerSecond)} | ${row.p50} / ${row.p99} | ${ratio} | ` +
+        `${fmt(row.eventsPerSecond)} | ${fsync} | ${Math.round(row.serverBusy * 100)}% |`,
+    );
+  }
+  const worst = Math.min(rows[1].requestsPerSecond, rows[2].requestsPerSecond) / baseline;
+  const imported = rows[3].eventsPerSecond;
+  console.log(`\ngoal /track ≥ 0.60× baseline: ${worst.toFixed(2)}× (${worst >= 0.6 ? "met" : "missed"})`);
+  console.log(
+    `goal /import ≥ 150,000 events/s: ${fmt(imported)} (${imported >= 150_000 ? "met" : "missed"})`,
+  );
+}
+
+const root = await mkdtemp(join(tmpdir(), "tally-ingest-bench-"));
+try {
+  const where = LOAD_IN_WORKER ? "autocannon in a worker thread" : "autocannon on the server's thread";
+  console.log(
+    `ingest HTTP benchmark: fsync on, ${SECONDS} s per row after ${WARMUP_SECONDS} s warm-up, ${where}`,
+  );
+  const batch = `${IMPORT_BATCH.toLocaleString("en-US")}-event JSON batches`;
+  const rows: Measured[] = [await runBaseline()];
+  rows.push(await runTally(root, "Tally /track GET, 1 base64 event", startWholeServer, "track-get"));
+  rows.push(await runTally(root, "Tally /track form POST, 1 base64 event", startWholeServer, "track-form"));
+  rows.push(await runTally(root, `Tally /import, ${batch}`, startWholeServer, "import"));
+  rows.push(await runTally(root, "ingest stage only: /track GET", startIngestStage, "track-get"));
+  rows.push(await runTally(root, `ingest stage only: /import, ${batch}`, startIngestStage, "import"));
+  report(rows);
+} finally {
+  await rm(root, { recursive: true, force: true });
+}
