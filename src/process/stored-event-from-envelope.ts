@@ -1,35 +1,43 @@
-// An event as ingest queued it → an event as the store keeps it: the identity resolved, the system
-// fields (distinct_id, time, $insert_id) lifted out into their own columns, everything else as sent.
+// An event as ingest queued it → an event as the store takes it: the time and insert id the store
+// files it by, the record's own text (the store keeps it as it came, lifting distinct_id, time and
+// $insert_id out of the properties itself), and the distinct id once the batch's ids are resolved.
+// Made right after the record is parsed, so the parsed object can be dropped at once.
 
-import type { JsonObject, Value } from "../expr/value.js";
 import type { EventEnvelope } from "../queue/envelope.js";
-import type { StoredEvent } from "../store/stored-event.js";
+import { stringifyExact } from "../store/exact-json.js";
+import type { EventText } from "../store/stored-event.js";
 
-const SYSTEM_FIELDS: ReadonlySet<string> = new Set(["distinct_id", "time", "$insert_id"]);
+export class EventToStore implements EventText {
+  distinctId: string;
+  originalDistinctId: string | null = null;
 
-function otherProperties(props: Readonly<Record<string, unknown>>): JsonObject {
-  const out: Record<string, Value> = Object.create(null);
-  for (const key of Object.keys(props)) {
-    if (!SYSTEM_FIELDS.has(key)) out[key] = props[key] as Value;
+  private constructor(
+    readonly offset: number,
+    readonly projectId: number,
+    /** The distinct id as sent; "" when the event had none. */
+    readonly sentId: string,
+    readonly time: number,
+    readonly insertIdGenerated: boolean,
+    readonly text: Buffer,
+  ) {
+    this.distinctId = sentId;
   }
-  return out;
-}
 
-export function toStoredEvent(
-  envelope: EventEnvelope,
-  offset: number,
-  resolved: ReadonlyMap<string, string> | undefined,
-): StoredEvent {
-  const props = envelope.record.properties;
-  const sent = props.distinct_id ?? "";
-  const distinctId = resolved?.get(sent) ?? sent;
-  return {
-    event: envelope.record.event,
-    distinctId,
-    ...(distinctId !== sent ? { originalDistinctId: sent } : {}),
-    time: props.time,
-    insertId: envelope.insertIdGenerated ? null : props.$insert_id,
-    properties: otherProperties(props),
-    offset,
-  };
+  /**
+   * `recordText` is the text the record was parsed from, or null when the envelope came in a layout
+   * that did not give it: then the record is written again, exactly.
+   */
+  static of(envelope: EventEnvelope, recordText: Buffer | null, offset: number): EventToStore {
+    const props = envelope.record.properties;
+    const text = recordText ?? Buffer.from(stringifyExact(envelope.record) ?? "", "utf8");
+    const sent = props.distinct_id ?? "";
+    return new EventToStore(offset, envelope.projectId, sent, props.time, envelope.insertIdGenerated, text);
+  }
+
+  /** Files the event under `canonical`, the sent id's person, keeping the sent id when it differs. */
+  resolveTo(canonical: string | undefined): void {
+    if (canonical === undefined || canonical === this.sentId) return;
+    this.distinctId = canonical;
+    this.originalDistinctId = this.sentId;
+  }
 }

@@ -11,10 +11,12 @@ export const Compression = Object.freeze({ None: 0, Deflate: 1 } as const);
 export type BlockRef = readonly [offset: number, length: number, crc: number];
 
 const MIN_DEFLATE_INPUT = 64;
+/** Level 1: a third of the default level's time on a seal's blocks, for about 1.5% more bytes. */
+const DEFLATE = { level: 1 } as const;
 
 export function packBlock(body: Buffer): Buffer {
   if (body.length >= MIN_DEFLATE_INPUT) {
-    const deflated = deflateRawSync(body);
+    const deflated = deflateRawSync(body, DEFLATE);
     if (deflated.length <= body.length - body.length / 8) {
       return Buffer.concat([Buffer.of(Compression.Deflate), deflated]);
     }

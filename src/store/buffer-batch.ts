@@ -5,6 +5,7 @@
 import type { PropertyColumn } from "../expr/columns.js";
 import type { JsonObject } from "../expr/value.js";
 import { buildPropertyColumn, ColumnWriter } from "./column-builder.js";
+import { KeyOrderTable } from "./key-order-table.js";
 import type { CodedStrings, EventBatch, KeyOrders, StoredEvent } from "./stored-event.js";
 import { systemColumn } from "./system-columns.js";
 
@@ -64,36 +65,6 @@ function codeStrings(
 interface Decomposed {
   readonly keyOrders: KeyOrders;
   readonly columns: ReadonlyMap<string, PropertyColumn>;
-}
-
-/** Whether two key lists are the same, name by name. */
-function sameNames(a: readonly string[], b: readonly string[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
-/** Interns key orders: rows of one kind share one. */
-class KeyOrderTable {
-  readonly orders: string[][] = [];
-  private readonly codeOf = new Map<string, number>();
-
-  code(names: string[]): number {
-    // Joined with a separator a name may contain: a hit is confirmed name by name, and a false one
-    // falls back to an unambiguous key.
-    let key = names.join("\u0001");
-    let code = this.codeOf.get(key);
-    if (code !== undefined && !sameNames(this.orders[code], names)) {
-      key = JSON.stringify(names);
-      code = this.codeOf.get(key);
-    }
-    if (code === undefined) {
-      code = this.orders.length;
-      this.orders.push(names);
-      this.codeOf.set(key, code);
-    }
-    return code;
-  }
 }
 
 function decompose(properties: readonly JsonObject[]): Decomposed {

@@ -1,21 +1,11 @@
 // Builds the columns of a new segment by taking values from the source batches in output row order:
-// how a write buffer is sealed and how segments are merged by compaction, column by column so only
-// one property's columns are in memory at a time.
+// how segments are merged by compaction, column by column so only one property's columns are in
+// memory at a time.
 
-import { type PropertyColumn, Tag } from "../expr/columns.js";
-import { stringifyExact } from "./exact-json.js";
+import { Tag } from "../expr/columns.js";
 import type { RowOrder } from "./row-order.js";
+import type { VariantData } from "./segment-columns.js";
 import type { CodedStrings } from "./stored-event.js";
-
-/** A column as the writer stores it: tags per row, values of each kind dense and in row order. */
-export interface VariantData {
-  readonly tags: Uint8Array;
-  readonly numbers: Float64Array;
-  readonly dictionary: readonly string[];
-  readonly codes: Float64Array;
-  /** Exact JSON texts of the rows tagged Other. */
-  readonly others: readonly string[];
-}
 
 /** Maps each source's dictionary codes to output codes, given out in order of first use. */
 class DictionaryMerger {
@@ -76,33 +66,50 @@ export function codedVariant(coded: { codes: Float64Array; dictionary: readonly 
   return { tags, numbers: new Float64Array(0), dictionary: coded.dictionary, codes, others: [] };
 }
 
-export function gatherVariant(
-  order: RowOrder,
-  columns: readonly (PropertyColumn | undefined)[],
-): VariantData {
-  const tags = new Uint8Array(order.length);
-  const numbers: number[] = [];
-  const codes: number[] = [];
-  const others: string[] = [];
-  const merger = new DictionaryMerger(columns.map((c) => c?.dictionary));
-  for (let j = 0; j < order.length; j++) {
-    const s = order.source[j];
-    const column = columns[s];
-    if (column === undefined) continue;
-    const r = order.row[j];
-    const tag = column.tags[r] as Tag;
-    tags[j] = tag;
-    if (tag === Tag.Number) numbers.push(column.numbers![r]);
-    else if (tag === Tag.String) codes.push(merger.code(s, column.codes![r]));
-    else if (tag === Tag.Other) others.push(stringifyExact(column.others.get(r)) ?? "null");
+/** How many rows of each kind carry a value, in output row order. */
+function countKinds(order: RowOrder, columns: readonly (VariantData | undefined)[]) {
+  let numbers = 0;
+  let strings = 0;
+  let others = 0;
+  for (const c of columns) {
+    if (c === undefined) continue;
+    numbers += c.numbers.length;
+    strings += c.codes.length;
+    others += c.others.length;
   }
-  return {
-    tags,
-    numbers: Float64Array.from(numbers),
-    dictionary: merger.dictionary,
-    codes: Float64Array.from(codes),
-    others,
-  };
+  return { tags: new Uint8Array(order.length), numbers, strings, others };
+}
+
+/**
+ * A property's column in output row order, from the sources' stored (dense) columns. Each source is
+ * sorted as the output is, so its rows are taken in their own order: its values are read with a
+ * cursor per kind, never spread per row or parsed (lists and objects stay JSON texts).
+ * Hot path (compaction): typed arrays, one pass.
+ */
+export function mergeVariant(order: RowOrder, columns: readonly (VariantData | undefined)[]): VariantData {
+  const out = countKinds(order, columns);
+  const { tags } = out;
+  const numbers = new Float64Array(out.numbers);
+  const codes = new Float64Array(out.strings);
+  const others = new Array<string>(out.others);
+  const merger = new DictionaryMerger(columns.map((c) => c?.dictionary));
+  const nextRow = new Int32Array(columns.length);
+  const cursors = new Int32Array(3 * columns.length);
+  let n = 0;
+  let s = 0;
+  let o = 0;
+  for (let j = 0; j < order.length; j++) {
+    const source = order.source[j];
+    if (order.row[j] !== nextRow[source]++) throw new Error("a merged segment's rows are not in order");
+    const column = columns[source];
+    if (column === undefined) continue;
+    const tag = column.tags[order.row[j]];
+    tags[j] = tag;
+    if (tag === Tag.Number) numbers[n++] = column.numbers[cursors[3 * source]++];
+    else if (tag === Tag.String) codes[s++] = merger.code(source, column.codes[cursors[3 * source + 1]++]);
+    else if (tag === Tag.Other) others[o++] = column.others[cursors[3 * source + 2]++];
+  }
+  return { tags, numbers, dictionary: merger.dictionary, codes, others };
 }
 
 /** Values of a number column in output row order. */

@@ -17,8 +17,9 @@ import { Partition } from "./partition.js";
 import { inThreadBuilder, type SegmentBuilder } from "./segment-build.js";
 import type { SegmentFile } from "./segment-reader.js";
 import { lockStoreDir } from "./store-lock.js";
-import type { EventBatch, StoredEvent } from "./stored-event.js";
-import { validateEvents, validateProjectId } from "./validate-event.js";
+import type { EventBatch, EventText, StoredEvent } from "./stored-event.js";
+import { validateEvents, validateEventTexts, validateProjectId } from "./validate-event.js";
+import { eventTextOf, type WalEvent } from "./wal-record.js";
 import { WorkerBuilder } from "./worker-builder.js";
 
 export interface EventStoreOptions {
@@ -169,8 +170,24 @@ export class EventStore {
     this.checkOpen();
     validateProjectId(projectId);
     validateEvents(events);
+    return this.appendTexts(projectId, timeZone, events.map(eventTextOf));
+  }
+
+  /** Like `append`, for events that still hold the text they came in as (the processor's). */
+  async appendText(projectId: number, timeZone: string, events: readonly EventText[]): Promise<number> {
+    this.checkOpen();
+    validateProjectId(projectId);
+    validateEventTexts(events);
+    return this.appendTexts(projectId, timeZone, events);
+  }
+
+  private async appendTexts(
+    projectId: number,
+    timeZone: string,
+    events: readonly WalEvent[],
+  ): Promise<number> {
     const finder = this.dayFinder(timeZone);
-    const byDay = new Map<string, StoredEvent[]>();
+    const byDay = new Map<string, WalEvent[]>();
     for (const e of [...events].sort((a, b) => a.offset - b.offset)) {
       const day = finder.dayOf(e.time);
       let list = byDay.get(day);
@@ -187,7 +204,7 @@ export class EventStore {
     return counts.reduce((a, b) => a + b, 0);
   }
 
-  private async appendToDay(p: Partition, events: StoredEvent[], now: number): Promise<number> {
+  private async appendToDay(p: Partition, events: WalEvent[], now: number): Promise<number> {
     // Back-pressure: a buffer twice its seal size waits for the seal in flight rather than grow.
     const inFlight = this.sealing.get(p);
     if (inFlight !== undefined && p.bufferedRows >= 2 * this.sealRows) await inFlight.catch(() => undefined);

@@ -25,42 +25,53 @@ interface Stats {
   min: number;
   max: number;
   runs: number;
+  /** Range of the differences of consecutive values; NaN when one is not a safe integer. */
+  deltaMin: number;
+  deltaMax: number;
 }
 
+/** One pass that tells the writer every encoding's size without building any. */
 function stats(values: Float64Array): Stats {
   let integers = true;
   let min = Number.POSITIVE_INFINITY;
   let max = Number.NEGATIVE_INFINITY;
+  let deltaMin = Number.POSITIVE_INFINITY;
+  let deltaMax = Number.NEGATIVE_INFINITY;
   let runs = values.length > 0 ? 1 : 0;
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
     if (integers && !isPlainInteger(v)) integers = false;
     if (v < min) min = v;
     if (v > max) max = v;
-    if (i > 0 && !Object.is(v, values[i - 1])) runs++;
+    if (i === 0) continue;
+    if (!Object.is(v, values[i - 1])) runs++;
+    const d = v - values[i - 1];
+    if (!Number.isSafeInteger(d)) deltaMin = Number.NaN;
+    if (d < deltaMin) deltaMin = d;
+    if (d > deltaMax) deltaMax = d;
   }
-  return { allSame: runs <= 1, integers, min, max, runs };
+  return { allSame: runs <= 1, integers, min, max, runs, deltaMin, deltaMax };
 }
 
-/** Differences of consecutive values, or null when one is not a safe integer. */
-function deltas(values: Float64Array): Float64Array | null {
+/** Differences of consecutive values (each a safe integer: see Stats). */
+function deltas(values: Float64Array): Float64Array {
   const out = new Float64Array(values.length - 1);
-  for (let i = 1; i < values.length; i++) {
-    const d = values[i] - values[i - 1];
-    if (!Number.isSafeInteger(d)) return null;
-    out[i - 1] = d;
-  }
+  for (let i = 1; i < values.length; i++) out[i - 1] = values[i] - values[i - 1];
   return out;
 }
 
-function range(values: Float64Array): { min: number; max: number } {
-  let min = Number.POSITIVE_INFINITY;
-  let max = Number.NEGATIVE_INFINITY;
-  for (let i = 0; i < values.length; i++) {
-    if (values[i] < min) min = values[i];
-    if (values[i] > max) max = values[i];
-  }
-  return { min, max };
+/** Bytes of FOR (or RAW, when FOR does not apply) and of DELTA (Infinity when it does not apply). */
+function sizes(s: Stats, count: number): { forOrRaw: number; delta: number } {
+  const forOrRaw =
+    s.integers && s.max - s.min < RANGE_LIMIT
+      ? 10 + packedBytes(count, bitWidth(s.max - s.min))
+      : 1 + 8 * count;
+  const deltaRange = s.deltaMax - s.deltaMin;
+  const delta =
+    s.integers && deltaRange < RANGE_LIMIT
+      ? 18 + packedBytes(count - 1, bitWidth(deltaRange))
+      : Number.POSITIVE_INFINITY;
+  return { forOrRaw, delta };
 }
 
 function writeFor(w: ByteWriter, values: Float64Array, min: number, max: number): void {
@@ -76,18 +87,15 @@ function writeRaw(w: ByteWriter, values: Float64Array): void {
   w.bytes(new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
 }
 
-function encodeDelta(values: Float64Array): Buffer | null {
-  const d = deltas(values);
-  if (d === null) return null;
-  const { min, max } = range(d);
-  if (max - min >= RANGE_LIMIT) return null;
-  const width = bitWidth(max - min);
+function encodeDelta(values: Float64Array, s: Stats): Buffer {
+  const width = bitWidth(s.deltaMax - s.deltaMin);
   const w = new ByteWriter();
   w.u8(IntEncoding.Delta);
   w.f64(values[0]);
-  w.f64(min);
+  w.f64(s.deltaMin);
   w.u8(width);
-  w.bytes(packBits(d, 0, d.length, min, width));
+  const d = deltas(values);
+  w.bytes(packBits(d, 0, d.length, s.deltaMin, width));
   return w.finish();
 }
 
@@ -125,17 +133,15 @@ export function encodeInts(values: Float64Array, allowRle = true): Buffer {
     w.f64(values[0]);
     return w.finish();
   }
-  let best: Buffer | null = null;
-  if (s.integers && s.max - s.min < RANGE_LIMIT) {
-    writeFor(w, values, s.min, s.max);
-    best = w.finish();
+  // FOR or DELTA, whichever is smaller (FOR on a tie), built once its size is known.
+  const size = sizes(s, values.length);
+  let best: Buffer;
+  if (size.delta < size.forOrRaw) {
+    best = encodeDelta(values, s);
   } else {
-    writeRaw(w, values);
+    if (s.integers && s.max - s.min < RANGE_LIMIT) writeFor(w, values, s.min, s.max);
+    else writeRaw(w, values);
     best = w.finish();
-  }
-  if (s.integers) {
-    const delta = encodeDelta(values);
-    if (delta !== null && delta.length < best.length) best = delta;
   }
   // Runs pay only when they are long; skip the trial when they cannot beat what we have.
   if (allowRle && s.runs * 2 < values.length) {

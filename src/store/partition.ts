@@ -1,7 +1,8 @@
 // One project's events of one day: sealed segments named by the manifest, frozen buffers being
-// sealed, and the active write buffer. Appends are serialised among themselves, and so are sealing
-// and compaction; the two lines of work touch disjoint files, and swap state only in synchronous
-// steps, so a snapshot sees every row exactly once.
+// sealed, and the active write buffer. Appends, seals and compactions are each serialised among
+// themselves, and the three lines of work run side by side (a seal never waits behind a long
+// merge): they touch disjoint files, replace the manifest one at a time, and swap state only in
+// synchronous steps, so a snapshot sees every row exactly once.
 //
 // Idempotent replay: records reach a partition in increasing offset order, so a record whose offset
 // is not above the partition's high-water mark is one it already holds, and is dropped.
@@ -22,8 +23,9 @@ import { SegmentBatch } from "./segment-batch.js";
 import type { BuiltSegment, SegmentBuilder } from "./segment-build.js";
 import type { SegmentFooter } from "./segment-format.js";
 import { SegmentFile } from "./segment-reader.js";
-import type { EventBatch, StoredEvent } from "./stored-event.js";
+import type { EventBatch } from "./stored-event.js";
 import { appendWalFrame, encodeWalFrame, readWal, walPayload } from "./wal.js";
+import { eventTextOf, type WalEvent } from "./wal-record.js";
 import { WriteBuffer } from "./write-buffer.js";
 
 const SEGMENT_FILE = /^seg-(\d+)\.tseg$/;
@@ -75,7 +77,9 @@ export class Partition {
   private active = new WriteBuffer();
   private readonly frozen: WriteBuffer[] = [];
   private readonly appends = new SerialQueue();
-  private readonly maintenance = new SerialQueue();
+  private readonly seals = new SerialQueue();
+  private readonly merges = new SerialQueue();
+  private readonly manifestWrites = new SerialQueue();
   private readonly footers = new Map<string, { footer: SegmentFooter; size: number }>();
   private dirReady: boolean;
 
@@ -139,7 +143,11 @@ export class Partition {
         highWater = e.offset;
         return true;
       });
-      if (fresh.length > 0) this.active.add(fresh, walPayload(encodeWalFrame(fresh)), now);
+      if (fresh.length > 0) {
+        // Written again in the current record version, whatever version the file has.
+        const payload = walPayload(encodeWalFrame(fresh.map(eventTextOf)));
+        this.active.add(payload, fresh.length, highWater, now);
+      }
       // A file with nothing unsealed in it is done with; one with rows goes when they are sealed.
       if (fresh.length === 0) await removeIfPresent(path);
       else this.active.walFiles.push(path);
@@ -155,11 +163,11 @@ export class Partition {
 
   /** True while the partition holds no event (say, its first append failed). */
   isEmpty(): boolean {
-    return this.manifest.segments.length === 0 && this.frozen.length === 0 && this.active.rows.length === 0;
+    return this.manifest.segments.length === 0 && this.frozen.length === 0 && this.active.rowCount === 0;
   }
 
   get bufferedRows(): number {
-    return this.active.rows.length;
+    return this.active.rowCount;
   }
 
   get bufferStartedAt(): number {
@@ -167,7 +175,7 @@ export class Partition {
   }
 
   /** Stores the events not already held; resolves with how many, once they are durable. */
-  append(events: readonly StoredEvent[], now: number): Promise<number> {
+  append(events: readonly WalEvent[], now: number): Promise<number> {
     return this.appends.run(async () => {
       let mark = this.highWater();
       const fresh = events.filter((e) => {
@@ -192,16 +200,16 @@ export class Partition {
         buffer.currentWal = null;
         throw error;
       }
-      buffer.add(fresh, walPayload(frame), now);
+      buffer.add(walPayload(frame), fresh.length, mark, now);
       return fresh.length;
     });
   }
 
   /** Seals the active buffer (and any frozen one left by a failed seal) into segments. */
   seal(): Promise<void> {
-    return this.maintenance.run(async () => {
+    return this.seals.run(async () => {
       await this.appends.run(async () => {
-        if (this.active.rows.length === 0) return;
+        if (this.active.rowCount === 0) return;
         this.frozen.push(this.active);
         this.active = new WriteBuffer();
       });
@@ -209,19 +217,32 @@ export class Partition {
     });
   }
 
+  /**
+   * Writes the manifest `change` makes of the current one; `swap` then runs in the same synchronous
+   * step as the new manifest takes effect, so no snapshot sees a row twice or not at all.
+   */
+  private replaceManifest(change: (current: Manifest) => Manifest, swap: () => void): Promise<void> {
+    return this.manifestWrites.run(async () => {
+      const next = change(this.manifest);
+      await writeManifest(this.dir, next);
+      this.manifest = next;
+      swap();
+    });
+  }
+
   private async sealBuffer(buffer: WriteBuffer): Promise<void> {
     const file = segmentName(this.nextSegment++);
-    const built = await this.builder.seal(join(this.dir, file), buffer.rows, buffer.payloads);
-    const next: Manifest = {
-      ...this.manifest,
-      sealedThrough: Math.max(this.manifest.sealedThrough, buffer.maxOffset),
+    const built = await this.builder.seal(join(this.dir, file), buffer.payloads, buffer.rowCount);
+    const added = (m: Manifest): Manifest => ({
+      ...m,
+      sealedThrough: Math.max(m.sealedThrough, buffer.maxOffset),
       nextSegment: this.nextSegment,
-      segments: [...this.manifest.segments, entryOf(file, built)],
-    };
-    await writeManifest(this.dir, next);
-    this.manifest = next;
-    this.footers.set(file, built);
-    this.frozen.shift();
+      segments: [...m.segments, entryOf(file, built)],
+    });
+    await this.replaceManifest(added, () => {
+      this.footers.set(file, built);
+      this.frozen.shift();
+    });
     for (const wal of buffer.walFiles) await removeIfPresent(wal);
   }
 
@@ -230,7 +251,7 @@ export class Partition {
    * are at least `minSegments` of them. Resolves with the number of merges.
    */
   compact(minSegments: number, maxRows: number): Promise<number> {
-    return this.maintenance.run(async () => {
+    return this.merges.run(async () => {
       let merges = 0;
       for (;;) {
         const group = this.pickMerge(Math.max(2, minSegments), maxRows);
@@ -263,15 +284,14 @@ export class Partition {
     const file = segmentName(this.nextSegment++);
     const built = await this.builder.merge(join(this.dir, file), inputs);
     const merged = new Set(group.map((e) => e.file));
-    const kept = this.manifest.segments.filter((s) => !merged.has(s.file));
-    const next: Manifest = {
-      ...this.manifest,
+    const replaced = (m: Manifest): Manifest => ({
+      ...m,
       nextSegment: this.nextSegment,
-      segments: [...kept, entryOf(file, built)].sort((a, b) => a.minOffset - b.minOffset),
-    };
-    await writeManifest(this.dir, next);
-    this.manifest = next;
-    this.footers.set(file, built);
+      segments: [...m.segments.filter((s) => !merged.has(s.file)), entryOf(file, built)].sort(
+        (a, b) => a.minOffset - b.minOffset,
+      ),
+    });
+    await this.replaceManifest(replaced, () => this.footers.set(file, built));
     // Open snapshots keep their descriptors, so the old files read on until they are released.
     for (const old of merged) {
       this.footers.delete(old);
@@ -311,6 +331,11 @@ export class Partition {
 
   /** Resolves once no append, seal or compaction of this partition is running. */
   async idle(): Promise<void> {
-    await Promise.all([this.appends.idle(), this.maintenance.idle()]);
+    await Promise.all([
+      this.appends.idle(),
+      this.seals.idle(),
+      this.merges.idle(),
+      this.manifestWrites.idle(),
+    ]);
   }
 }

@@ -3,6 +3,9 @@
 
 import type { EventBatch } from "./stored-event.js";
 
+/** What the order is taken from. */
+export type RowSource = Pick<EventBatch, "length" | "time" | "offsets" | "distinctIds">;
+
 /** Output row j is row `row[j]` of source `source[j]`. */
 export interface RowOrder {
   readonly length: number;
@@ -11,7 +14,7 @@ export interface RowOrder {
 }
 
 /** Ranks of every distinct id across the sources, as one code array per source. */
-function distinctIdRanks(sources: readonly EventBatch[]): Int32Array[] {
+function distinctIdRanks(sources: readonly RowSource[]): Int32Array[] {
   const all = new Set<string>();
   for (const s of sources) for (const id of s.distinctIds.dictionary) all.add(id);
   // The default sort compares UTF-16 code units: the same order the `<` of a reader would see.
@@ -21,7 +24,7 @@ function distinctIdRanks(sources: readonly EventBatch[]): Int32Array[] {
   return sources.map((s) => Int32Array.from(s.distinctIds.dictionary, (id) => rankOf.get(id) ?? 0));
 }
 
-export function sortRows(sources: readonly EventBatch[]): RowOrder {
+export function sortRows(sources: readonly RowSource[]): RowOrder {
   let total = 0;
   for (const s of sources) total += s.length;
   const source = new Uint32Array(total);

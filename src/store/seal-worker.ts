@@ -2,21 +2,16 @@
 // processor behind them) keep their core while a buffer is sealed or a day compacted.
 
 import { parentPort } from "node:worker_threads";
-import {
-  type BuiltSegment,
-  mergeSegments,
-  rowsOfPayloads,
-  type SegmentInput,
-  sealRows,
-} from "./segment-build.js";
+import { type BuiltSegment, mergeSegments, type SegmentInput, sealPayloads } from "./segment-build.js";
 
 export type BuildTask =
   | {
       readonly id: number;
       readonly kind: "seal";
       readonly path: string;
-      readonly payloads: Uint8Array;
-      readonly ends: readonly number[];
+      /** Views of SharedArrayBuffers (see encodeWalRecords): shared with the main thread, not copied. */
+      readonly payloads: readonly Uint8Array[];
+      readonly rows: number;
     }
   | {
       readonly id: number;
@@ -30,7 +25,7 @@ export type BuildReply =
   | { readonly id: number; readonly ok: false; readonly message: string; readonly code?: string };
 
 async function run(task: BuildTask): Promise<BuiltSegment> {
-  if (task.kind === "seal") return sealRows(task.path, rowsOfPayloads(task.payloads, task.ends));
+  if (task.kind === "seal") return sealPayloads(task.path, task.payloads, task.rows);
   return mergeSegments(task.path, task.inputs);
 }
 

@@ -3,14 +3,13 @@
 // makes the file part of its partition is the caller's next step. These run in the sealing worker
 // (seal-worker.ts) or, when workers are off, in the calling thread.
 
-import { BufferBatch } from "./buffer-batch.js";
 import { writeFileDurably } from "./durable-fs.js";
+import { MergedColumns } from "./merged-columns.js";
+import { SealColumns } from "./seal-columns.js";
 import { SegmentBatch } from "./segment-batch.js";
 import type { SegmentFooter } from "./segment-format.js";
 import { SegmentFile } from "./segment-reader.js";
 import { encodeSegment } from "./segment-writer.js";
-import type { StoredEvent } from "./stored-event.js";
-import { decodeWalPayload } from "./wal.js";
 
 /** A segment file as written: its footer and size, so readers need not read the footer again. */
 export interface BuiltSegment {
@@ -26,36 +25,33 @@ export interface SegmentInput {
 }
 
 export interface SegmentBuilder {
-  /** Writes the rows (given both as objects and as write-ahead payloads) as a segment at `path`. */
-  seal(path: string, rows: readonly StoredEvent[], payloads: readonly Buffer[]): Promise<BuiltSegment>;
+  /**
+   * Writes the rows of a buffer's write-ahead payloads (`rows` of them) as a segment at `path`. The
+   * payloads are not changed, and may be read meanwhile.
+   */
+  seal(path: string, payloads: readonly Buffer[], rows: number): Promise<BuiltSegment>;
   /** Writes the rows of `inputs` as one segment at `path`. */
   merge(path: string, inputs: readonly SegmentInput[]): Promise<BuiltSegment>;
   close(): Promise<void>;
 }
 
-export async function sealRows(path: string, rows: readonly StoredEvent[]): Promise<BuiltSegment> {
-  const encoded = encodeSegment([BufferBatch.sorted(rows)]);
+/** Writes the rows of write-ahead payloads, sorted, as a segment. */
+export async function sealPayloads(
+  path: string,
+  payloads: readonly Uint8Array[],
+  rows: number,
+): Promise<BuiltSegment> {
+  const buffers = payloads.map((p) => Buffer.from(p.buffer, p.byteOffset, p.byteLength));
+  const encoded = encodeSegment(new SealColumns(buffers, rows));
   await writeFileDurably(path, encoded.chunks);
   return { footer: encoded.footer, size: encoded.size };
-}
-
-/** Rows back from write-ahead payloads joined in one buffer; `ends[k]` is where payload k ends. */
-export function rowsOfPayloads(joined: Uint8Array, ends: readonly number[]): StoredEvent[] {
-  const bytes = Buffer.from(joined.buffer, joined.byteOffset, joined.byteLength);
-  const rows: StoredEvent[] = [];
-  let start = 0;
-  for (const end of ends) {
-    for (const e of decodeWalPayload(bytes.toString("utf8", start, end), "write-ahead payload")) rows.push(e);
-    start = end;
-  }
-  return rows;
 }
 
 export async function mergeSegments(path: string, inputs: readonly SegmentInput[]): Promise<BuiltSegment> {
   const files: SegmentFile[] = [];
   try {
     for (const input of inputs) files.push(SegmentFile.open(input.path, input));
-    const encoded = encodeSegment(files.map((f) => new SegmentBatch(f)));
+    const encoded = encodeSegment(new MergedColumns(files.map((f) => new SegmentBatch(f))));
     await writeFileDurably(path, encoded.chunks);
     return { footer: encoded.footer, size: encoded.size };
   } finally {
@@ -65,7 +61,7 @@ export async function mergeSegments(path: string, inputs: readonly SegmentInput[
 
 /** Builds segments in the calling thread. */
 export const inThreadBuilder: SegmentBuilder = {
-  seal: (path, rows) => sealRows(path, rows),
+  seal: sealPayloads,
   merge: mergeSegments,
   close: async () => undefined,
 };

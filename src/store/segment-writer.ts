@@ -1,5 +1,6 @@
-// Encodes batches of stored events into one segment file's bytes (see docs/segment-format.md).
-// Sealing a write buffer passes one buffer snapshot; compaction passes the segments it merges.
+// Encodes a segment's columns, rows already in segment order, into one segment file's bytes (see
+// docs/segment-format.md). A seal's columns come from seal-columns.ts, a compaction's from
+// merged-columns.ts.
 
 import { crc32 } from "node:zlib";
 import { type BlockRef, packBlock } from "./block.js";
@@ -9,14 +10,7 @@ import {
   encodeStringsBody,
   encodeTagsBody,
 } from "./column-codec.js";
-import {
-  codedVariant,
-  gatherCoded,
-  gatherNumbers,
-  gatherVariant,
-  type VariantData,
-} from "./column-gather.js";
-import { type RowOrder, sortRows } from "./row-order.js";
+import type { OrderedStrings, SegmentColumns, VariantData } from "./segment-columns.js";
 import {
   HEADER_MAGIC,
   type PropertyRefs,
@@ -26,7 +20,6 @@ import {
   TRAILER_MAGIC,
   type VariantRefs,
 } from "./segment-format.js";
-import type { CodedStrings, EventBatch } from "./stored-event.js";
 
 export interface EncodedSegment {
   /** The file's bytes, in order. */
@@ -48,7 +41,7 @@ class BlockSink {
     return ref;
   }
 
-  strings(coded: { codes: Float64Array; dictionary: readonly string[] }): BlockRef {
+  strings(coded: OrderedStrings): BlockRef {
     return this.add(encodeStringsBody(coded.dictionary, coded.codes));
   }
 
@@ -75,94 +68,31 @@ function bounds(values: Float64Array): { min: number; max: number } {
   return { min, max };
 }
 
-/** Every row's property order as a list of output property indexes, e.g. "3,0,7". */
-function keyOrderStrings(
-  order: RowOrder,
-  sources: readonly EventBatch[],
-  indexOf: ReadonlyMap<string, number>,
-): { codes: Float64Array; dictionary: string[] } {
-  const coded: CodedStrings[] = sources.map((s) => ({
-    codes: s.keyOrders.codes,
-    dictionary: s.keyOrders.orders.map((names) => names.map((n) => indexOf.get(n)).join(",")),
-  }));
-  return gatherCoded(order, coded);
+function writeProperties(sink: BlockSink, columns: SegmentColumns, names: readonly string[]): PropertyRefs[] {
+  return names.map((name) => ({ name, ...sink.variant(columns.property(name)) }));
 }
 
-function propertyNames(sources: readonly EventBatch[]): string[] {
-  const names = new Set<string>();
-  for (const s of sources) for (const n of s.propertyNames()) names.add(n);
-  return Array.from(names).sort();
-}
-
-function writeProperties(
-  sink: BlockSink,
-  order: RowOrder,
-  sources: readonly EventBatch[],
-  names: readonly string[],
-): PropertyRefs[] {
-  return names.map((name) => {
-    const data = gatherVariant(
-      order,
-      sources.map((s) => s.readProperty(name)),
-    );
-    return { name, ...sink.variant(data) };
-  });
-}
-
-export function encodeSegment(sources: readonly EventBatch[]): EncodedSegment {
-  const order = sortRows(sources);
-  if (order.length === 0) throw new Error("a segment needs at least one row");
+export function encodeSegment(columns: SegmentColumns): EncodedSegment {
+  if (columns.rows === 0) throw new Error("a segment needs at least one row");
   const sink = new BlockSink();
-  const names = propertyNames(sources);
+  const names = Array.from(columns.propertyNames()).sort();
   const indexOf = new Map(names.map((n, i) => [n, i]));
-  const time = gatherNumbers(
-    order,
-    sources.map((s) => s.time),
-  );
-  const offset = gatherNumbers(
-    order,
-    sources.map((s) => s.offsets),
-  );
-  const timeBounds = bounds(time);
-  const offsetBounds = bounds(offset);
+  const timeBounds = bounds(columns.time);
+  const offsetBounds = bounds(columns.offset);
   const footer: SegmentFooter = {
-    rows: order.length,
+    rows: columns.rows,
     minTime: timeBounds.min,
     maxTime: timeBounds.max,
     minOffset: offsetBounds.min,
     maxOffset: offsetBounds.max,
-    event: sink.strings(
-      gatherCoded(
-        order,
-        sources.map((s) => s.events),
-      ),
-    ),
-    distinctId: sink.strings(
-      gatherCoded(
-        order,
-        sources.map((s) => s.distinctIds),
-      ),
-    ),
-    keyOrder: sink.strings(keyOrderStrings(order, sources, indexOf)),
-    time: sink.add(encodeNumbersBody(time)),
-    offset: sink.add(encodeNumbersBody(offset)),
-    insertId: sink.variant(
-      codedVariant(
-        gatherCoded(
-          order,
-          sources.map((s) => s.insertIds),
-        ),
-      ),
-    ),
-    originalDistinctId: sink.variant(
-      codedVariant(
-        gatherCoded(
-          order,
-          sources.map((s) => s.originalDistinctIds),
-        ),
-      ),
-    ),
-    properties: writeProperties(sink, order, sources, names),
+    event: sink.strings(columns.event),
+    distinctId: sink.strings(columns.distinctId),
+    keyOrder: sink.strings(columns.keyOrder(indexOf)),
+    time: sink.add(encodeNumbersBody(columns.time)),
+    offset: sink.add(encodeNumbersBody(columns.offset)),
+    insertId: sink.variant(columns.insertId),
+    originalDistinctId: sink.variant(columns.originalDistinctId),
+    properties: writeProperties(sink, columns, names),
   };
   const footerBytes = Buffer.from(JSON.stringify(footer), "utf8");
   const trailer = Buffer.alloc(TRAILER_BYTES);

@@ -22,6 +22,33 @@ export interface StoredEvent {
   readonly offset: number;
 }
 
+/**
+ * One event as the processor hands it to the store while it still holds the text the event came
+ * in as, so the store need not serialise it again: the resolved ids and the time the store files
+ * it by, and the event as Mixpanel JSON.
+ */
+export interface EventText {
+  readonly offset: number;
+  /** Already resolved through the alias map. */
+  readonly distinctId: string;
+  /** The id the event was sent with, when it differs from `distinctId`; null otherwise. */
+  readonly originalDistinctId: string | null;
+  /** Seconds since the epoch (fractions kept). */
+  readonly time: number;
+  /** True when the server generated `properties.$insert_id`: the event then has no insert id. */
+  readonly insertIdGenerated: boolean;
+  /**
+   * UTF-8 JSON `{"event": …, "properties": {…}}`, exactly as parsed and checked by the caller:
+   * `event` a string, `properties` an object whose `$insert_id` is a string unless generated. The
+   * store keeps every property as it is but `time`, `$insert_id` and `distinct_id`, which are
+   * system columns (filled from the fields above and the text's `$insert_id`).
+   */
+  readonly text: Uint8Array;
+}
+
+/** Property names that are system columns, never stored as properties. */
+export const SYSTEM_KEYS: ReadonlySet<string> = new Set(["time", "distinct_id", "$insert_id"]);
+
 /** A string per row as dictionary codes: `dictionary[codes[i]]`, code -1 where the row has none. */
 export interface CodedStrings {
   readonly codes: Int32Array;
@@ -56,7 +83,7 @@ export interface EventBatch extends ColumnBatch {
   propertyNames(): readonly string[];
   /**
    * Like `property`, for stored properties only (never the system columns), and without caching
-   * the column where that saves memory: what sealing and compaction read.
+   * the column where that saves memory.
    */
   readProperty(name: string): PropertyColumn | undefined;
   /** Row i as the full stored event (for export). */

@@ -1,13 +1,13 @@
-// Builds segments in one worker thread (the machine has few cores: one is plenty, and it keeps
-// seals and merges in the order they were asked for). The worker starts on first use, does not keep
-// the process alive, and is started again if it dies; a task in flight when it dies fails, and the
-// partition retries it at its next seal or compaction.
+// Builds segments in worker threads: one for seals and one for merges, so a seal (which appends wait
+// for once a buffer is full) never queues behind a long compaction. Each thread keeps its tasks in
+// the order they were asked for, starts on first use, does not keep the process alive, and is
+// started again if it dies; a task in flight when it dies fails, and the partition retries it at its
+// next seal or compaction.
 
 import { Worker } from "node:worker_threads";
 import { StoreError, type StoreErrorCode } from "./errors.js";
 import type { BuildReply, BuildTask } from "./seal-worker.js";
 import type { BuiltSegment, SegmentBuilder, SegmentInput } from "./segment-build.js";
-import type { StoredEvent } from "./stored-event.js";
 
 type Task = BuildTask extends infer T ? (T extends BuildTask ? Omit<T, "id"> : never) : never;
 
@@ -29,7 +29,8 @@ function startWorker(): Worker {
   });
 }
 
-export class WorkerBuilder implements SegmentBuilder {
+/** One worker thread and the tasks sent to it. */
+class BuildThread {
   private worker: Worker | null = null;
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
@@ -45,7 +46,7 @@ export class WorkerBuilder implements SegmentBuilder {
       this.pending.clear();
     };
     worker.on("error", fail);
-    worker.on("exit", (code) => fail(new Error(`the sealing worker exited with code ${code}`)));
+    worker.on("exit", (code) => fail(new Error(`a segment-building worker exited with code ${code}`)));
     this.worker = worker;
     return worker;
   }
@@ -61,42 +62,40 @@ export class WorkerBuilder implements SegmentBuilder {
       p.reject(Object.assign(new Error(reply.message), reply.code === undefined ? {} : { code: reply.code }));
   }
 
-  private run(task: Task, transfer: ArrayBuffer[] = []): Promise<BuiltSegment> {
+  run(task: Task): Promise<BuiltSegment> {
     const worker = this.ensureWorker();
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       // While a task runs the worker must keep the process alive; idle, it must not.
       worker.ref();
-      worker.postMessage({ ...task, id }, transfer);
+      worker.postMessage({ ...task, id });
     }).finally(() => {
       if (this.pending.size === 0) this.worker?.unref();
     }) as Promise<BuiltSegment>;
-  }
-
-  seal(path: string, _rows: readonly StoredEvent[], payloads: readonly Buffer[]): Promise<BuiltSegment> {
-    // One fresh buffer, moved to the worker rather than copied.
-    const joined = Buffer.concat(payloads);
-    const ends: number[] = [];
-    let end = 0;
-    for (const p of payloads) {
-      end += p.length;
-      ends.push(end);
-    }
-    const whole = joined.byteOffset === 0 && joined.buffer.byteLength === joined.byteLength;
-    const own = whole
-      ? joined.buffer
-      : joined.buffer.slice(joined.byteOffset, joined.byteOffset + joined.byteLength);
-    return this.run({ kind: "seal", path, payloads: new Uint8Array(own), ends }, [own]);
-  }
-
-  merge(path: string, inputs: readonly SegmentInput[]): Promise<BuiltSegment> {
-    return this.run({ kind: "merge", path, inputs });
   }
 
   async close(): Promise<void> {
     const worker = this.worker;
     this.worker = null;
     if (worker !== null) await worker.terminate();
+  }
+}
+
+export class WorkerBuilder implements SegmentBuilder {
+  private readonly sealer = new BuildThread();
+  private readonly merger = new BuildThread();
+
+  seal(path: string, payloads: readonly Buffer[], rows: number): Promise<BuiltSegment> {
+    // The payloads live in SharedArrayBuffers: the worker reads the same memory, nothing is copied.
+    return this.sealer.run({ kind: "seal", path, payloads, rows });
+  }
+
+  merge(path: string, inputs: readonly SegmentInput[]): Promise<BuiltSegment> {
+    return this.merger.run({ kind: "merge", path, inputs });
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([this.sealer.close(), this.merger.close()]);
   }
 }

@@ -1,34 +1,48 @@
-// The rows of a partition not yet sealed, and the write-ahead files that make them durable. Rows are
-// kept in append order; a snapshot sorts them once and is reused until the next append.
+// The rows of a partition not yet sealed, and the write-ahead files that make them durable. The rows
+// are kept as their write-ahead payloads only: sealing reads those (in the worker), and row objects
+// are made from them when a query first takes a snapshot, so a buffer no query looks at costs its
+// bytes and not a heap of objects for the garbage collector to carry until the seal.
 
 import { BufferBatch } from "./buffer-batch.js";
 import type { StoredEvent } from "./stored-event.js";
+import { readWalRecords, StoredEventList, WAL_RECORDS_V2 } from "./wal-record.js";
 
 export class WriteBuffer {
-  readonly rows: StoredEvent[] = [];
-  /** The rows again as write-ahead payloads (exact JSON): how they travel to a sealing worker. */
+  /** Write-ahead payloads (version 2 records), one per append: how rows travel to a sealing worker. */
   readonly payloads: Buffer[] = [];
   /** Every write-ahead file holding rows of this buffer; removed once the buffer is sealed. */
   readonly walFiles: string[] = [];
   /** The file the next append goes to; null starts a new one (first append, or after a failed one). */
   currentWal: string | null = null;
+  rowCount = 0;
   maxOffset = -1;
   /** When the first row came in (ms), for sealing buffers by age. */
   startedAt = 0;
+  /** Row objects of the first `parsedPayloads` payloads, made on demand. */
+  private readonly rows = new StoredEventList();
+  private parsedPayloads = 0;
   private snapshotCache: BufferBatch | null = null;
 
-  add(events: readonly StoredEvent[], payload: Buffer, now: number): void {
-    if (this.rows.length === 0) this.startedAt = now;
+  add(payload: Buffer, rows: number, maxOffset: number, now: number): void {
+    if (this.rowCount === 0) this.startedAt = now;
     this.payloads.push(payload);
-    for (const e of events) this.rows.push(e);
-    this.maxOffset = Math.max(this.maxOffset, events[events.length - 1].offset);
+    this.rowCount += rows;
+    this.maxOffset = Math.max(this.maxOffset, maxOffset);
     this.snapshotCache = null;
   }
 
   /** The rows so far as a sorted batch, or null when there are none. */
   snapshot(): BufferBatch | null {
-    if (this.rows.length === 0) return null;
-    this.snapshotCache ??= BufferBatch.sorted(this.rows);
+    if (this.rowCount === 0) return null;
+    this.snapshotCache ??= BufferBatch.sorted(this.storedEvents());
     return this.snapshotCache;
+  }
+
+  /** Every row as a stored event, in append order; parses only the payloads added since last time. */
+  private storedEvents(): readonly StoredEvent[] {
+    for (; this.parsedPayloads < this.payloads.length; this.parsedPayloads++) {
+      readWalRecords(this.payloads[this.parsedPayloads], WAL_RECORDS_V2, "write buffer", this.rows);
+    }
+    return this.rows.events;
   }
 }

@@ -65,7 +65,10 @@ test("after kill -9 mid-append every acknowledged event is stored exactly once, 
       Array.from({ length: secondAck + 1 }, (_, i) => i),
       "every acknowledged event is there",
     );
-    assert.deepStrictEqual(stored, events.slice(0, stored.length), "stored events are whole and exact");
+    // A batch spans two days, one write-ahead frame each: a kill between their fsyncs leaves part of
+    // an unacknowledged batch stored, so compare each stored event with the one sent at its offset.
+    const sent = stored.map((e) => events[e.offset]);
+    assert.deepStrictEqual(stored, sent, "stored events are whole and exact");
     // The processor replays from its last committed offset: nothing doubles, the rest arrives.
     await store.append(1, "Europe/Berlin", events.slice(firstAck + 1));
     assert.deepEqual(exactText(readAll(store, 1)), exactText(events));

@@ -1,0 +1,81 @@
+// A batch of queue records decoded for processing, sorted by what each needs: events (reduced at once
+// to what storing them takes, so their parsed objects die young), identity events (applied before
+// any id of the batch is resolved) and profile or group updates.
+// Hot path: per record one JSON.parse and one small object; no closure per record.
+
+import type { ProjectDirectory } from "../projects/project.js";
+import {
+  decodeEnvelope,
+  decodeEventWithText,
+  type EventEnvelope,
+  type GroupEnvelope,
+  type ProfileEnvelope,
+} from "../queue/envelope.js";
+import type { QueueRecord } from "../queue/queue.js";
+import { isIdentityEvent } from "./identity-events.js";
+import { EventToStore } from "./stored-event-from-envelope.js";
+
+export interface QueuedUpdate {
+  readonly offset: number;
+  readonly envelope: ProfileEnvelope | GroupEnvelope;
+}
+
+/** Why a record was left out, and which. */
+export type SkipReason = "undecodable" | "unknown_project";
+
+export class DecodedBatch {
+  readonly events: EventToStore[] = [];
+  /** Identity events in queue order (they are stored as events too). */
+  readonly identity: EventEnvelope[] = [];
+  readonly updates: QueuedUpdate[] = [];
+
+  constructor(
+    private readonly projects: ProjectDirectory,
+    private readonly onSkip: (reason: SkipReason, record: QueueRecord, error?: unknown) => void,
+  ) {}
+
+  add(record: QueueRecord): void {
+    let withText: ReturnType<typeof decodeEventWithText>;
+    let envelope: EventEnvelope | ProfileEnvelope | GroupEnvelope;
+    try {
+      withText = decodeEventWithText(record.payload);
+      envelope = withText?.envelope ?? decodeEnvelope(record.payload);
+    } catch (error) {
+      this.onSkip("undecodable", record, error);
+      return;
+    }
+    if (this.projects.byId(envelope.projectId) === undefined) {
+      this.onSkip("unknown_project", record);
+      return;
+    }
+    if (envelope.kind !== "event") {
+      this.updates.push({ offset: record.offset, envelope });
+      return;
+    }
+    if (isIdentityEvent(envelope)) this.identity.push(envelope);
+    this.events.push(EventToStore.of(envelope, withText?.recordText ?? null, record.offset));
+  }
+
+  /** Every distinct id the batch mentions that the alias map may resolve, per project. */
+  idsToResolve(): Map<number, Set<string>> {
+    const wanted = new Map<number, Set<string>>();
+    for (const e of this.events) {
+      if (e.sentId !== "") idsOf(wanted, e.projectId).add(e.sentId);
+    }
+    for (const { envelope } of this.updates) {
+      if (envelope.kind === "engage" && envelope.record.$ignore_alias !== true) {
+        idsOf(wanted, envelope.projectId).add(envelope.record.$distinct_id);
+      }
+    }
+    return wanted;
+  }
+}
+
+function idsOf(wanted: Map<number, Set<string>>, projectId: number): Set<string> {
+  let ids = wanted.get(projectId);
+  if (ids === undefined) {
+    ids = new Set();
+    wanted.set(projectId, ids);
+  }
+  return ids;
+}

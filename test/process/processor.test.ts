@@ -1,0 +1,98 @@
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, test } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
+import { Processor } from "../../src/process/processor.js";
+import { SqliteProfileStore } from "../../src/process/profile-sqlite-store.js";
+import { SqliteAliasStore } from "../../src/process/sqlite-alias-store.js";
+import type { Project, ProjectDirectory } from "../../src/projects/project.js";
+import { type Envelope, encodeEnvelope } from "../../src/queue/envelope.js";
+import { openLog } from "../../src/queue/log.js";
+import { createLogger } from "../../src/server/log.js";
+import { EventStore } from "../../src/store/event-store.js";
+import type { StoredEvent } from "../../src/store/stored-event.js";
+
+const dirs: string[] = [];
+after(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+const PROJECT: Project = { id: 1, name: "p", token: "t", secret: "s", timeZone: "UTC" };
+const PROJECTS: ProjectDirectory = {
+  byId: (id) => (id === 1 ? PROJECT : undefined),
+  byToken: () => undefined,
+  authenticate: () => undefined,
+};
+const T = Date.UTC(2024, 4, 14, 9) / 1000;
+
+function event(name: string, properties: Record<string, unknown>, projectId = 1): Buffer {
+  const envelope: Envelope = {
+    kind: "event",
+    projectId,
+    receivedAt: 1,
+    insertIdGenerated: false,
+    record: { event: name, properties: { time: T, $insert_id: `i-${name}`, ...properties } as never },
+  };
+  return encodeEnvelope(envelope);
+}
+
+/** Runs a processor over `payloads` in batches of `batchRecords`; every stored row, in offset order. */
+async function processAll(
+  payloads: Buffer[],
+  batchRecords: number,
+): Promise<{ rows: StoredEvent[]; skips: string[] }> {
+  const dir = mkdtempSync(join(tmpdir(), "tally-processor-"));
+  dirs.push(dir);
+  const queue = await openLog({ dir: join(dir, "queue"), fsync: false });
+  await queue.append(payloads);
+  const store = await EventStore.open(join(dir, "events"), { maintenanceIntervalMs: 0, sealRows: 7 });
+  const aliases = new SqliteAliasStore(dir);
+  const profiles = new SqliteProfileStore(dir);
+  const skips: string[] = [];
+  const log = createLogger(() => {});
+  const deps = { queue, store, aliases, profiles, projects: PROJECTS, log, batchRecords };
+  const processor = new Processor({ ...deps, onSkip: (reason) => skips.push(reason) });
+  await processor.start();
+  while (processor.processedThrough < payloads.length) await sleep(5);
+  await processor.stop();
+  await store.sealAll();
+  const snapshot = store.partitions(1, "2024-05-14", "2024-05-14");
+  const rows = snapshot.partitions.flatMap((p) =>
+    p.batches.flatMap((b) => Array.from({ length: b.length }, (_, i) => b.row(i))),
+  );
+  snapshot.release();
+  await store.close();
+  await Promise.all([aliases.close(), profiles.close()]);
+  await queue.close();
+  return { rows: rows.sort((a, b) => a.offset - b.offset), skips };
+}
+
+test("the processor stores every event under its person, batch after batch, and skips what it cannot use", async () => {
+  const payloads = [
+    event("View", { distinct_id: "anon-1", page: "/" }),
+    event("$identify", { distinct_id: "user-1", $anon_distinct_id: "anon-1" }),
+    Buffer.from("not json"),
+    event("Lost", { distinct_id: "x" }, 99),
+    // Another layout of the same envelope (keys reordered): decoded the general way, stored as exactly.
+    Buffer.from(
+      `{"t":1,"p":1,"k":"event","d":{"event":"Buy","properties":{"time":${T},"$insert_id":"b","distinct_id":"anon-1","__proto__":{"a":1}}}}`,
+    ),
+  ];
+  for (let i = 0; i < 20; i++) payloads.push(event(`E${i}`, { distinct_id: "anon-1", n: i }));
+  for (const batchRecords of [1, 3, 1000]) {
+    const { rows, skips } = await processAll(payloads, batchRecords);
+    assert.deepEqual(skips.sort(), ["undecodable", "unknown_project"], `batches of ${batchRecords}`);
+    assert.equal(rows.length, payloads.length - 2);
+    const after = rows.filter((r) => r.offset > 1);
+    assert.ok(after.every((r) => r.distinctId === "user-1" && r.originalDistinctId === "anon-1"));
+    const buy = rows.find((r) => r.event === "Buy");
+    assert.ok(buy !== undefined && Object.hasOwn(buy.properties, "__proto__"), "__proto__ stays data");
+    assert.deepEqual(JSON.stringify(buy.properties), '{"__proto__":{"a":1}}');
+    assert.deepEqual(
+      rows.filter((r) => r.event.startsWith("E")).map((r) => r.properties.n),
+      Array.from({ length: 20 }, (_, i) => i),
+    );
+  }
+});
