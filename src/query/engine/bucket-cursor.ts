@@ -22,6 +22,13 @@ export class BucketCursor {
     this.end = buckets.span.end;
   }
 
+  /** The bucket of every instant in [least, greatest] when they share one stretch, else -1. */
+  bucketOver(least: number, greatest: number): number {
+    const label = this.bucketOf(least);
+    // bucketOf leaves `k` at least's stretch whenever it finds one.
+    return label >= 0 && greatest < this.bounds[this.k + 1] ? label : -1;
+  }
+
   /** The bucket of an instant, or -1 outside the span. */
   bucketOf(t: number): number {
     const b = this.bounds;

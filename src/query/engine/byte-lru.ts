@@ -25,6 +25,11 @@ export class ByteLru<V> {
     return entry.value;
   }
 
+  /** The value under `key`, leaving its place in the recency order as it is. */
+  peek(key: string): V | undefined {
+    return this.entries.get(key)?.value;
+  }
+
   /** Keeps `value` unless it alone exceeds the bound; evicts the oldest entries to make room. */
   set(key: string, value: V, bytes: number): void {
     this.delete(key);

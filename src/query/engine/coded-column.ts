@@ -4,6 +4,7 @@
 
 import { type PropertyColumn, Tag } from "../../expr/columns.js";
 import type { Value } from "../../expr/value.js";
+import { stringBytes, valueBytes } from "./held-bytes.js";
 
 function tagOf(v: Value): number {
   if (v === undefined) return Tag.Absent;
@@ -57,12 +58,14 @@ export function codedValueColumn(rowCodes: Int32Array, values: readonly Value[])
   return any ? { tags, numbers, codes, dictionary, others } : undefined;
 }
 
-/** Bytes a column holds, roughly: what the column cache charges for it. */
+/** Bytes a column holds, at most: what the column cache charges for it. */
 export function columnBytes(column: PropertyColumn | undefined): number {
   if (column === undefined) return 16;
   let bytes = column.tags.byteLength + 64;
   if (column.numbers !== null) bytes += column.numbers.byteLength;
   if (column.codes !== null) bytes += column.codes.byteLength;
-  for (const s of column.dictionary) bytes += 2 * s.length + 32;
-  return bytes + column.others.size * 96;
+  for (const s of column.dictionary) bytes += stringBytes(s);
+  // A Map entry: key, value and chain link, with the table's slack.
+  for (const v of column.others.values()) bytes += 48 + valueBytes(v);
+  return bytes;
 }

@@ -1,9 +1,11 @@
 // What deduplication reads of a batch (src/query/README.md, Duplicates): events with the same
 // event, stored distinct id, second and client-sent $insert_id are one, and the copy with the
-// largest ingestion offset is the one every query sees. The others are marked in a per-batch
-// "dead" bitmap (1 = left out) that every scan respects; null means no row of the batch is dead.
+// largest ingestion offset is the one every query sees. The others are the batch's dead rows
+// (dead-rows.ts), which every scan leaves out.
 
-import type { CodedStrings } from "../../store/stored-event.js";
+import { SegmentBatch } from "../../store/segment-batch.js";
+import type { CodedStrings, EventBatch } from "../../store/stored-event.js";
+import type { ScanBatch } from "./scan-batch.js";
 
 export interface DedupColumns {
   readonly events: CodedStrings;
@@ -14,9 +16,55 @@ export interface DedupColumns {
   readonly offsets: Float64Array;
 }
 
-export function dedupColumns(batch: DedupColumns): DedupColumns {
-  const { events, distinctIds, insertIds, time, offsets } = batch;
-  return { events, distinctIds, insertIds, time, offsets };
+/**
+ * A batch's columns as deduplication reads them: each on first use, and none put in the cache.
+ * The marks are what is cached; the insert ids — a segment's largest column, which nothing else
+ * reads — are decoded into a batch object of their own and let go with this one. Events and time
+ * come through the cache, as every scan reads them; distinct ids and offsets from the cache when a
+ * query has put them there (a query counting users loads its distinct ids first), else from that
+ * throwaway batch too.
+ */
+class BatchDedupColumns implements DedupColumns {
+  private unkept?: EventBatch;
+  private distinctIdsCache?: CodedStrings;
+  private insertIdsCache?: CodedStrings;
+  private offsetsCache?: Float64Array;
+
+  constructor(private readonly batch: ScanBatch) {}
+
+  get events(): CodedStrings {
+    return this.batch.events;
+  }
+
+  get time(): Float64Array {
+    return this.batch.time;
+  }
+
+  get distinctIds(): CodedStrings {
+    this.distinctIdsCache ??= this.batch.peek<CodedStrings>("distinctIds") ?? this.throwaway().distinctIds;
+    return this.distinctIdsCache;
+  }
+
+  get insertIds(): CodedStrings {
+    this.insertIdsCache ??= this.throwaway().insertIds;
+    return this.insertIdsCache;
+  }
+
+  get offsets(): Float64Array {
+    this.offsetsCache ??= this.batch.peek<Float64Array>("offsets") ?? this.throwaway().offsets;
+    return this.offsetsCache;
+  }
+
+  /** A second view of a segment, whose decoded columns die with this object; a buffer is in memory already. */
+  private throwaway(): EventBatch {
+    const stored = this.batch.stored;
+    this.unkept ??= stored instanceof SegmentBatch ? new SegmentBatch(stored.file) : stored;
+    return this.unkept;
+  }
+}
+
+export function dedupColumns(batch: ScanBatch): DedupColumns {
+  return new BatchDedupColumns(batch);
 }
 
 /** Whether row i of a and row j of b have the same key; codes compare within one batch, strings across. */

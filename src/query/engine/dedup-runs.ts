@@ -1,16 +1,18 @@
 // Duplicates inside one batch, found through its sort order: rows are sorted by (distinct id,
 // time, offset), so copies of one event (same stored id, same second) sit in one run of adjacent
 // rows. A day held in a single batch (a compacted day, or only a buffer) needs nothing else, and no
-// string is hashed. Hot path: typed arrays only; a run is nearly always one row long.
+// string is hashed. Runs are found on distinct ids and time alone, so a batch without any run of
+// two never has its insert ids decoded. Hot path: typed arrays only; a run is nearly always one row
+// long.
 
+import { type DeadRows, deadList } from "./dead-rows.js";
 import type { DedupColumns } from "./dedup-columns.js";
 
 /** Runs longer than this are deduplicated through a Map instead of pairwise. */
 const PAIRWISE_RUN = 32;
 
-/** The dead bitmap of a batch taken alone, or null when it holds no duplicates. */
-export function runDuplicates(b: DedupColumns): Uint8Array | null {
-  if (b.insertIds.dictionary.length === 0) return null;
+/** The dead rows of a batch taken alone. */
+export function runDuplicates(b: DedupColumns): DeadRows {
   const ids = b.distinctIds.codes;
   const time = b.time;
   const n = ids.length;
@@ -22,13 +24,14 @@ export function runDuplicates(b: DedupColumns): Uint8Array | null {
     let end = start + 1;
     while (end < n && ids[end] === id && Math.floor(time[end]) === second) end++;
     if (end - start > 1) {
+      if (dead === null && b.insertIds.dictionary.length === 0) return null;
       dead ??= new Uint8Array(n);
       if (end - start <= PAIRWISE_RUN) markPairwise(b, start, end, dead);
       else markByMap(b, start, end, dead);
     }
     start = end;
   }
-  return dead?.includes(1) ? dead : null;
+  return deadList(dead);
 }
 
 function loserOf(b: DedupColumns, i: number, j: number): number {

@@ -2,8 +2,10 @@
 // an open-addressing table over the rows that carry a client-sent $insert_id, keyed by a 32-bit
 // hash of (event, stored id, second, insert id) and verified exactly on every hash match. Strings
 // are hashed once per dictionary entry, rows by typed-array arithmetic. Rows without an insert id,
-// the common case for server-generated ids, cost one comparison.
+// the common case for server-generated ids, cost one comparison. The table lives for one query:
+// what outlasts it is the dead rows, and for a sealed segment the row hashes (dedup.ts).
 
+import { type DeadRows, deadList } from "./dead-rows.js";
 import { type DedupColumns, sameKey } from "./dedup-columns.js";
 
 function hashString(s: string): number {
@@ -18,7 +20,7 @@ function hashDictionary(dictionary: readonly string[]): Int32Array {
   return out;
 }
 
-/** The key hash of every row with an insert id (0 for the others, which are never looked up). */
+/** The key hash of every row with an insert id, never 0; 0 for the others, which are never looked up. */
 export function rowHashes(b: DedupColumns): Int32Array {
   const ins = b.insertIds.codes;
   const out = new Int32Array(ins.length);
@@ -35,7 +37,7 @@ export function rowHashes(b: DedupColumns): Int32Array {
     let h = Math.imul(he[ev[i]], 0x9e3779b1) ^ hd[ids[i]];
     h = Math.imul(h ^ (h >>> 15), 0x85ebca6b) ^ hi[ins[i]];
     h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35) ^ (second | 0) ^ ((second / 4294967296) | 0);
-    out[i] = h ^ (h >>> 16);
+    out[i] = h ^ (h >>> 16) || 1;
   }
   return out;
 }
@@ -69,10 +71,13 @@ export class InsertKeyTable {
     for (let index = 0; index < batches.length; index++) this.addBatch(batches[index], index);
   }
 
-  get bytes(): number {
-    let bytes = this.hashes.byteLength * 3 + 64;
-    for (const d of this.dead) if (d !== null) bytes += d.byteLength;
-    return bytes;
+  /** Per batch, its dead rows as the cache and the scan keep them. */
+  deadLists(): DeadRows[] {
+    return this.dead.map(deadList);
+  }
+
+  isDead(index: number, row: number): boolean {
+    return this.dead[index]?.[row] === 1;
   }
 
   private addBatch(b: DedupColumns, index: number): void {

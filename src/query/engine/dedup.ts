@@ -1,86 +1,61 @@
-// The dead bitmaps of one day's batches: duplicates cannot cross days (copies share their second),
-// so each partition is deduplicated on its own. What depends on sealed segments alone is cached
-// (they never change): the marks of a day whose batches are all sealed, and, for a day that also
-// has a write buffer, the table of its sealed rows, which the buffer's rows are looked up in.
+// The dead rows of one day's batches: duplicates cannot cross days (copies share their second),
+// so each partition is deduplicated on its own. Only results are cached, never the insert ids they
+// come from: the dead rows of a sealed segment, or of a day's sealed segments together, and for a
+// segment of a day that also has a write buffer, the key hash of each row with an insert id, which
+// the buffer's table is probed with (a hash match is verified against the decoded ids).
 
+import { type DeadRows, deadBytes } from "./dead-rows.js";
 import { type DedupColumns, dedupColumns } from "./dedup-columns.js";
 import { runDuplicates } from "./dedup-runs.js";
+import { againstBuffers } from "./dedup-sealed-buffer.js";
 import { InsertKeyTable, rowHashes } from "./dedup-table.js";
 import type { EngineCache } from "./engine-cache.js";
 import type { ScanBatch } from "./scan-batch.js";
 
-function deadBytes(dead: readonly (Uint8Array | null)[]): number {
-  let bytes = 64;
-  for (const d of dead) if (d !== null) bytes += d.byteLength;
-  return bytes;
-}
-
-/** Per batch of one partition, its dead bitmap (null: no row is dead). */
-export function deadRows(batches: readonly ScanBatch[], cache: EngineCache): (Uint8Array | null)[] {
+/** Per batch of one partition, its dead rows. */
+export function deadRows(batches: readonly ScanBatch[], cache: EngineCache): DeadRows[] {
   if (batches.length === 1) return [singleBatch(batches[0], cache)];
   const sealed = batches.filter((b) => b.key !== null);
   const buffers = batches.filter((b) => b.key === null);
-  const setKey = sealed.map((b) => b.key).join("\u0001");
-  if (buffers.length === 0) {
-    return cache.cached(
-      `${setKey}\u0001dead`,
-      () => new InsertKeyTable(sealed.map(dedupColumns)).dead,
-      deadBytes,
-    );
-  }
+  const sealedColumns = sealed.map(dedupColumns);
+  const sealedDead = sealedMarks(sealed, sealedColumns, cache);
+  if (buffers.length === 0) return sealedDead;
   const bufferTable = new InsertKeyTable(buffers.map(dedupColumns));
-  const sealedDead =
-    sealed.length === 0 ? [] : againstSealed(sealedTable(sealed, setKey, cache), bufferTable);
-  const out: (Uint8Array | null)[] = [];
+  const crossed = sealed.map((b, s) =>
+    againstBuffers(sealedColumns[s], sealedDead[s], hashes(b, sealedColumns[s], cache), bufferTable),
+  );
+  const bufferDead = bufferTable.deadLists();
   let s = 0;
   let f = 0;
-  for (const b of batches) out.push(b.key !== null ? sealedDead[s++] : bufferTable.dead[f++]);
-  return out;
+  return batches.map((b) => (b.key !== null ? crossed[s++] : bufferDead[f++]));
 }
 
-function sealedTable(sealed: readonly ScanBatch[], setKey: string, cache: EngineCache): InsertKeyTable {
+function singleBatch(batch: ScanBatch, cache: EngineCache): DeadRows {
+  const load = () => runDuplicates(dedupColumns(batch));
+  if (batch.key === null) return cache.cachedOn(batch.stored, "dead", load);
+  return cache.cached(`${batch.key}\u0000dead`, load, deadBytes);
+}
+
+/** The dead rows of a day's sealed segments among themselves. */
+function sealedMarks(
+  sealed: readonly ScanBatch[],
+  columns: readonly DedupColumns[],
+  cache: EngineCache,
+): DeadRows[] {
+  if (sealed.length === 0) return [];
+  if (sealed.length === 1) return [singleBatch(sealed[0], cache)];
   return cache.cached(
-    `${setKey}\u0001table`,
-    () => new InsertKeyTable(sealed.map(dedupColumns)),
-    (t) => t.bytes,
+    `${sealed.map((b) => b.key).join("\u0001")}\u0001dead`,
+    () => new InsertKeyTable(columns).deadLists(),
+    (dead) => dead.reduce((sum, d) => sum + deadBytes(d), 64),
   );
 }
 
-function singleBatch(batch: ScanBatch, cache: EngineCache): Uint8Array | null {
-  if (batch.key === null) return cache.cachedOn(batch.stored, "dead", () => runDuplicates(batch));
+/** A sealed segment's key hash per row (0: no insert id), or null when no row has an insert id. */
+function hashes(batch: ScanBatch, columns: DedupColumns, cache: EngineCache): Int32Array | null {
   return cache.cached(
-    `${batch.key}\u0000dead`,
-    () => runDuplicates(batch),
-    (d) => (d === null ? 16 : d.byteLength),
+    `${batch.key}\u0000insertHashes`,
+    () => (columns.insertIds.dictionary.length === 0 ? null : rowHashes(columns)),
+    (h) => 16 + (h === null ? 0 : h.byteLength),
   );
-}
-
-/**
- * Looks up the buffer's surviving copies in the sealed rows' table: of two copies the larger offset
- * wins. Marks on the buffer side go into `buffers.dead` (built for this query); marks on the sealed
- * side go into copies, leaving the cached table as it was.
- */
-function againstSealed(sealed: InsertKeyTable, buffers: InsertKeyTable): (Uint8Array | null)[] {
-  const dead = sealed.dead.slice();
-  const copied = new Set<number>();
-  buffers.batches.forEach((b: DedupColumns, index) => {
-    if (b.insertIds.dictionary.length === 0) return;
-    const hashes = rowHashes(b);
-    const ins = b.insertIds.codes;
-    const own = buffers.dead[index];
-    for (let row = 0; row < ins.length; row++) {
-      if (ins[row] < 0 || (own !== null && own[row] === 1)) continue;
-      const winner = sealed.winnerOf(b, row, hashes[row]);
-      if (winner === null) continue;
-      const [held, heldRow] = winner;
-      if (b.offsets[row] > sealed.batches[held].offsets[heldRow]) {
-        if (!copied.has(held)) {
-          dead[held] = dead[held]?.slice() ?? new Uint8Array(sealed.batches[held].offsets.length);
-          copied.add(held);
-        }
-        (dead[held] as Uint8Array)[heldRow] = 1;
-      } else buffers.markDead(index, row);
-    }
-  });
-  return dead;
 }

@@ -1,7 +1,8 @@
 // A batch's rows grouped by event: for each code of the events dictionary, its rows in ascending
 // order. A query about one event (most segmentation, numeric and sum queries) then visits only that
 // event's rows instead of testing every row's event. Built once per sealed segment by a counting
-// sort and kept in the cache.
+// sort and kept in the cache. Likewise the runs of one stored id, for per-user scans that need only
+// a user's latest row in a batch.
 
 export interface EventRows {
   /** Rows of code c are `rows[starts[c]]` … `rows[starts[c + 1] - 1]`. */
@@ -32,4 +33,14 @@ export function timeRange(time: Float64Array): Float64Array {
     if (t > max) max = t;
   }
   return Float64Array.of(min, max);
+}
+
+/** The last row of each run of one stored id (rows are grouped by stored id), ascending. */
+export function idRunEnds(ids: Int32Array): Int32Array {
+  let runs = 0;
+  for (let i = 0; i < ids.length; i++) if (i + 1 === ids.length || ids[i + 1] !== ids[i]) runs++;
+  const ends = new Int32Array(runs);
+  let k = 0;
+  for (let i = 0; i < ids.length; i++) if (i + 1 === ids.length || ids[i + 1] !== ids[i]) ends[k++] = i;
+  return ends;
 }

@@ -1,15 +1,9 @@
-// Gathers the rows retention needs into Timelines, with their bucket of the extended span (the
-// range and `interval_count` units after it) and bits: BORN (birth: the born event, kept by
-// `born_where`, inside the range) and RETURNING (the returning event or any, kept by `where`).
-//
-// Only some rows can matter, and rows of one stored id come in time order within a batch:
-// - birth: a user joins at their first born row, so of a stored id's born rows only the first is
-//   kept; a return counts by its bucket, and in the joining bucket only if at or after the joining
-//   moment, so of a run of returns of one stored id and bucket only the last is kept (and any
-//   before a born row that is kept);
-// - compounded: a user joins at their first return of each bucket, and that return is all the
-//   bucket needs, so of such a run only the first is kept.
-// Rows are appended in batch order, so that each user's rows stay in time order.
+// Gathers the rows compounded retention needs into Timelines, with their bucket of the extended
+// span (the range and `interval_count` units after it): the returning rows (the returning event or
+// any, kept by `where`). A user joins at their first return of each bucket, and that return is all
+// the bucket needs, so of a run of returns of one stored id and bucket only the first is kept (rows
+// of one stored id come in time order within a batch). Rows are appended in batch order, so that
+// each user's rows stay in time order.
 
 import type { CompiledExpr } from "../../expr/compile.js";
 import { ANY_EVENT } from "./funnel-row-marks.js";
@@ -18,13 +12,9 @@ import type { Timelines } from "./funnel-timelines.js";
 import type { KeptRows, RowSink } from "./scan.js";
 import type { BatchSegments, ValueSegmenter } from "./segmenter.js";
 
-export const BORN = 1;
 export const RETURNING = 2;
 
 export interface RetentionShape {
-  /** undefined: compounded retention. */
-  readonly bornEvent: string | undefined;
-  readonly bornWhere: CompiledExpr | undefined;
   /** undefined: any event returns. */
   readonly event: string | undefined;
   readonly where: CompiledExpr | undefined;
@@ -49,59 +39,19 @@ export class RetentionSink implements RowSink {
   take(kept: KeptRows): void {
     const { shape } = this;
     const marks = this.timelines.marks;
-    const dictionary = kept.batch.events.dictionary;
     this.timelines.reserve(kept.count);
     if (shape.event === undefined && shape.where === undefined) marks.fill(kept.count, RETURNING);
     else {
       marks.fill(kept.count, 0);
-      const returning = shape.event === undefined ? ANY_EVENT : dictionary.indexOf(shape.event);
+      const returning =
+        shape.event === undefined ? ANY_EVENT : kept.batch.events.dictionary.indexOf(shape.event);
       if (returning !== -1) marks.markCode(kept, returning, Number.POSITIVE_INFINITY, shape.where, RETURNING);
     }
-    if (shape.bornEvent === undefined) {
-      this.gatherCompounded(kept);
-      return;
-    }
-    const born = dictionary.indexOf(shape.bornEvent);
-    if (born !== -1) marks.markCode(kept, born, shape.rangeEnd, shape.bornWhere, BORN);
-    this.gatherBirth(kept);
-  }
-
-  /** Hot path: the first born row of each stored id, and the last return of each run of one id and bucket. */
-  private gatherBirth(kept: KeptRows): void {
-    const { rows, users, buckets, count } = kept;
-    const ids = kept.batch.distinctIds.codes;
-    const masks = this.timelines.marks.masks;
-    const segments = this.shape.segmenter?.bind(kept.batch);
-    let bornId = -1;
-    let runId = -1;
-    let runBucket = -1;
-    let pending = -1;
-    for (let k = 0; k < count; k++) {
-      const mask = masks[k];
-      if (mask === 0 || users[k] < 0) continue;
-      const id = ids[rows[k]];
-      if ((mask & BORN) !== 0 && id !== bornId) {
-        bornId = id;
-        if (pending >= 0) this.push(kept, pending, masks[pending], -1);
-        pending = -1;
-        this.push(kept, k, mask, this.segmentsOf(segments, rows[k]));
-        runId = id;
-        runBucket = buckets[k];
-        continue;
-      }
-      if ((mask & RETURNING) === 0) continue;
-      if (id !== runId || buckets[k] !== runBucket) {
-        if (pending >= 0) this.push(kept, pending, masks[pending], -1);
-        runId = id;
-        runBucket = buckets[k];
-      }
-      pending = k;
-    }
-    if (pending >= 0) this.push(kept, pending, masks[pending], -1);
+    this.gather(kept);
   }
 
   /** Hot path: the first return of each run of one stored id and bucket. */
-  private gatherCompounded(kept: KeptRows): void {
+  private gather(kept: KeptRows): void {
     const { rows, users, buckets, count } = kept;
     const time = kept.batch.time;
     const ids = kept.batch.distinctIds.codes;
@@ -116,7 +66,7 @@ export class RetentionSink implements RowSink {
       lastId = id;
       lastBucket = buckets[k];
       const joins = time[rows[k]] < this.shape.rangeEnd;
-      this.push(kept, k, RETURNING, joins ? this.segmentsOf(segments, rows[k]) : -1);
+      this.push(kept, k, joins ? this.segmentsOf(segments, rows[k]) : -1);
     }
   }
 
@@ -127,14 +77,14 @@ export class RetentionSink implements RowSink {
     return this.lists.add(segments.out, n);
   }
 
-  private push(kept: KeptRows, k: number, mask: number, segmentsAt: number): void {
+  private push(kept: KeptRows, k: number, segmentsAt: number): void {
     const row = kept.rows[k];
     const batch = kept.batch;
     this.timelines.push(
       kept.users[k],
       batch.time[row],
       batch.offsets[row],
-      mask,
+      RETURNING,
       kept.buckets[k],
       segmentsAt,
     );

@@ -1,12 +1,13 @@
-// Retention's memberships, found over each user's rows in time order (src/query/README.md,
-// retention): birth joins the cohort of the first born row; compounded joins the cohort of each
-// bucket of the range at its first return there. Each membership counts the distinct i in
-// 0 … interval_count for which a return lies i buckets later, at or after the joining moment.
-// Cohort units (day, week, month) never repeat a label, so buckets grow with time and a scan
-// forward stops once past interval_count.
+// Retention's memberships (src/query/README.md, retention): each counts the distinct i in
+// 0 … interval_count for which a return lies i buckets after the joining one, at or after the
+// joining moment. Birth retention finds them with two scans (retention-births.ts,
+// retention-returns.ts); compounded retention, which joins the cohort of each bucket of the range
+// at a user's first return there, over each user's rows in time order, here. Cohort units (day,
+// week, month) never repeat a label, so buckets grow with time and a scan forward stops once past
+// interval_count.
 
 import { BUCKET, MASK, RECORD, SOURCE, TIME, type Timelines, type UserOrder } from "./funnel-timelines.js";
-import { BORN, RETURNING } from "./retention-sink.js";
+import { RETURNING } from "./retention-sink.js";
 
 /** Which i were counted for the current membership: `later[0 … n)`. */
 export class Returns {
@@ -43,27 +44,6 @@ export interface Memberships {
   readonly needsReturns: boolean;
   /** A user joined `bucket`'s cohort by a row whose segments are listed at `segmentsAt`. */
   join(bucket: number, segmentsAt: number, returns: Returns): void;
-}
-
-export function walkBirth(
-  timelines: Timelines,
-  order: UserOrder,
-  intervalCount: number,
-  into: Memberships,
-): void {
-  const { starts, records } = order;
-  const returns = new Returns(intervalCount);
-  for (let u = 0; u + 1 < starts.length; u++) {
-    let j = starts[u];
-    const end = starts[u + 1];
-    while (j < end && (records[j * RECORD + MASK] & BORN) === 0) j++;
-    if (j === end) continue;
-    const at = j * RECORD;
-    const bucket = records[at + BUCKET];
-    // Returns at the joining moment count even when ingested before the born event.
-    if (into.needsReturns) returns.collect(records, starts[u], end, records[at + TIME], bucket);
-    into.join(bucket, timelines.segmentsAt[records[at + SOURCE]], returns);
-  }
 }
 
 export function walkCompounded(

@@ -10,19 +10,18 @@ import type { Value } from "../../expr/value.js";
 import { SegmentBatch } from "../../store/segment-batch.js";
 import type { CodedStrings, EventBatch, KeyOrders } from "../../store/stored-event.js";
 import { codedValueColumn, columnBytes } from "./coded-column.js";
-import type { EngineCache } from "./engine-cache.js";
-import { type EventRows, eventRows, timeRange } from "./event-rows.js";
+import type { EngineCache, Identity } from "./engine-cache.js";
+import { type EventRows, eventRows, idRunEnds, timeRange } from "./event-rows.js";
+import { stringBytes } from "./held-bytes.js";
 import { userNumbers } from "./identity.js";
 import type { ProfileLookup } from "./source.js";
-import type { UserNumbering } from "./user-numbering.js";
 
 /** What every batch of one query shares. */
 export interface ScanContext {
   readonly cache: EngineCache;
   readonly aliases: ReadonlyMap<string, string>;
-  /** Names `aliases` in cache keys. */
-  readonly aliasSerial: number;
-  readonly numbering: UserNumbering;
+  /** The user numbering under `aliases`, and its serial for cache keys. */
+  readonly identity: Identity;
   readonly profiles: ProfileLookup;
   readonly timeZone: string;
 }
@@ -43,7 +42,7 @@ function materialised(column: PropertyColumn | undefined): PropertyColumn | null
 
 function codedBytes(coded: CodedStrings): number {
   let bytes = coded.codes.byteLength + 64;
-  for (const s of coded.dictionary) bytes += 2 * s.length + 32;
+  for (const s of coded.dictionary) bytes += stringBytes(s);
   return bytes;
 }
 
@@ -72,7 +71,6 @@ export class ScanBatch implements ColumnBatch {
   private offsetsCache?: Float64Array;
   private eventsCache?: CodedStrings;
   private distinctIdsCache?: CodedStrings;
-  private insertIdsCache?: CodedStrings;
   private keyOrdersCache?: KeyOrders;
   private usersCache?: Int32Array;
   private readonly columns = new Map<string, PropertyColumn | null>();
@@ -90,6 +88,11 @@ export class ScanBatch implements ColumnBatch {
   private part<V>(name: string, load: () => V, bytes: (value: V) => number): V {
     if (this.key === null) return this.ctx.cache.cachedOn(this.stored, name, load);
     return this.ctx.cache.cached(`${this.key}\u0000${name}`, load, bytes);
+  }
+
+  /** A decoded part if the cache holds it (a buffer's never), without loading it. */
+  peek<V>(name: string): V | undefined {
+    return this.key === null ? undefined : this.ctx.cache.peek<V>(`${this.key}\u0000${name}`);
   }
 
   get time(): Float64Array {
@@ -120,11 +123,6 @@ export class ScanBatch implements ColumnBatch {
     return this.distinctIdsCache;
   }
 
-  get insertIds(): CodedStrings {
-    this.insertIdsCache ??= this.part("insertIds", () => this.stored.insertIds, codedBytes);
-    return this.insertIdsCache;
-  }
-
   get keyOrders(): KeyOrders {
     this.keyOrdersCache ??= this.part("keyOrders", () => this.stored.keyOrders, keyOrderBytes);
     return this.keyOrdersCache;
@@ -139,6 +137,15 @@ export class ScanBatch implements ColumnBatch {
     );
   }
 
+  /** The last row of each run of one stored id: a user's latest row in the batch, per stored id. */
+  idRunEnds(): Int32Array {
+    return this.part(
+      "idRunEnds",
+      () => idRunEnds(this.distinctIds.codes),
+      (a) => a.byteLength,
+    );
+  }
+
   /** [least, greatest] time of the batch. */
   timeRange(): Float64Array {
     return this.part(
@@ -150,10 +157,14 @@ export class ScanBatch implements ColumnBatch {
 
   /** Per entry of the distinct-id dictionary, its user's number under the query's alias map (-1: nobody). */
   users(): Int32Array {
-    const { aliases, numbering } = this.ctx;
+    const { aliases, identity, cache } = this.ctx;
     this.usersCache ??= this.part(
-      `users\u0000${this.ctx.aliasSerial}`,
-      () => userNumbers(this.distinctIds.dictionary, aliases, numbering),
+      `users\u0000${identity.serial}`,
+      () => {
+        const users = userNumbers(this.distinctIds.dictionary, aliases, identity.numbering);
+        cache.charge(identity);
+        return users;
+      },
       (a) => a.byteLength,
     );
     return this.usersCache;
@@ -186,7 +197,7 @@ export class ScanBatch implements ColumnBatch {
   userProperty(name: string): PropertyColumn | undefined {
     if (this.userColumns.has(name)) return this.userColumns.get(name);
     const users = this.users();
-    const { ids } = this.ctx.numbering;
+    const { ids } = this.ctx.identity.numbering;
     const values: Value[] = new Array(users.length);
     for (let c = 0; c < users.length; c++) {
       values[c] = users[c] < 0 ? undefined : readMember(this.ctx.profiles(ids[users[c]]), name);

@@ -17,6 +17,7 @@ import { Pacer } from "./pacer.js";
 import type { QueryEvents } from "./query-events.js";
 import { QueryUsers } from "./query-users.js";
 import { ScanBatch, type ScanContext } from "./scan-batch.js";
+import { describe, keptRows, type PlannedBatch, Scratch } from "./scan-rows.js";
 import type { QuerySource } from "./source.js";
 
 export interface ScanRequest {
@@ -26,6 +27,13 @@ export interface ScanRequest {
   readonly where: Expression | undefined;
   /** Whether sinks need each row's user (unique, average, per-user scans). */
   readonly users: boolean;
+  /** Numbers the users; passing one to several scans of a query makes them agree. A new one otherwise. */
+  readonly queryUsers?: QueryUsers;
+  /**
+   * false: the sink reads `rows`, `bucket` and `userOfCode` only, so the scan leaves `buckets`,
+   * `events` and `users` unfilled — a sink that works per run of a stored id saves a pass per row.
+   */
+  readonly perRow?: boolean;
 }
 
 /** The rows of one batch that a query keeps, in row order. Arrays are reused: read them in `take`. */
@@ -33,11 +41,15 @@ export interface KeptRows {
   readonly batch: ScanBatch;
   readonly count: number;
   readonly rows: Uint32Array;
+  /** The bucket of every row of the batch when they share one (a day in a bucket of a day or more), else -1. */
+  readonly bucket: number;
   readonly buckets: Int32Array;
   /** The query's number of each row's event (QueryEvents). */
   readonly events: Int32Array;
   /** The query's number of each row's user, -1 for nobody; only when the request asked for users. */
   readonly users: Int32Array;
+  /** Per code of the batch's distinct-id dictionary, the query's number of its user (-1: nobody); null when users were not asked for. */
+  readonly userOfCode: Int32Array | null;
 }
 
 export interface RowSink {
@@ -46,27 +58,26 @@ export interface RowSink {
   take(kept: KeptRows): void;
 }
 
-/** A batch that has rows of the query's events, with what the scan reads of it. */
-interface PlannedBatch {
-  readonly batch: ScanBatch;
-  readonly dead: Uint8Array | null;
-  readonly eventNumbers: Int32Array;
-  users: Int32Array | null;
-}
-
 export function evalContextOf(source: QuerySource): EvalContext {
   return { now: source.now, timeZone: source.timeZone };
 }
 
+const scanContexts = new WeakMap<QuerySource, ScanContext>();
+
+/** What every batch of a query shares; the same for every scan of one source, so they agree on users. */
 export function scanContextOf(source: QuerySource): ScanContext {
-  return {
-    cache: source.cache,
-    aliases: source.aliases,
-    aliasSerial: source.cache.aliasSerial(source.aliases),
-    numbering: source.cache.numbering(source.aliases),
-    profiles: source.profiles,
-    timeZone: source.timeZone,
-  };
+  let ctx = scanContexts.get(source);
+  if (ctx === undefined) {
+    ctx = {
+      cache: source.cache,
+      aliases: source.aliases,
+      identity: source.cache.identity(source.aliases),
+      profiles: source.profiles,
+      timeZone: source.timeZone,
+    };
+    scanContexts.set(source, ctx);
+  }
+  return ctx;
 }
 
 export async function scan(source: QuerySource, request: ScanRequest, sink: RowSink): Promise<void> {
@@ -82,7 +93,7 @@ export async function scan(source: QuerySource, request: ScanRequest, sink: RowS
   try {
     const pacer = new Pacer(source.signal);
     const planned = await plan(snapshot.partitions, request, scanContextOf(source), limits, pacer);
-    const users = new QueryUsers();
+    const users = request.queryUsers ?? new QueryUsers();
     if (request.users) for (const p of planned) p.users = users.localNumbers(p.batch.users());
     sink.begin(users.count);
     const where =
@@ -111,8 +122,10 @@ async function scanPlanned(
     const kept =
       where === undefined ? count : where.bind(p.batch).filterSelection(scratch.rows, count, scratch.rows);
     if (kept === 0) continue;
-    describe(p, kept, scratch, cursor);
-    sink.take({ batch: p.batch, count: kept, ...scratch.arrays() });
+    const [least, greatest] = p.batch.timeRange();
+    const bucket = cursor.bucketOver(least, greatest);
+    if (request.perRow !== false) describe(p, kept, scratch, cursor, bucket);
+    sink.take({ batch: p.batch, count: kept, bucket, userOfCode: p.users, ...scratch.arrays() });
   }
 }
 
@@ -138,6 +151,8 @@ async function plan(
     const batches = partition.batches.map((b) => new ScanBatch(b, ctx));
     const tables = batches.map((b) => request.events.table(b.events.dictionary));
     if (!tables.some(hasWanted)) continue;
+    // Deduplication reads distinct ids too: put in the cache first, they are decoded once.
+    if (request.users) for (let i = 0; i < batches.length; i++) if (hasWanted(tables[i])) batches[i].users();
     const dead = deadRows(batches, ctx.cache);
     batches.forEach((batch, i) => {
       if (hasWanted(tables[i])) planned.push({ batch, dead: dead[i], eventNumbers: tables[i], users: null });
@@ -149,116 +164,4 @@ async function plan(
 function hasWanted(table: Int32Array): boolean {
   for (let c = 0; c < table.length; c++) if (table[c] >= 0) return true;
   return false;
-}
-
-/** The one code of a batch's events dictionary that the query wants, or -1 when it wants several. */
-function onlyCode(table: Int32Array): number {
-  let only = -1;
-  for (let c = 0; c < table.length; c++) {
-    if (table[c] < 0) continue;
-    if (only >= 0) return -1;
-    only = c;
-  }
-  return only;
-}
-
-/** Writes the live rows of wanted events inside [start, end) to `rows`, ascending; returns how many. */
-function keptRows(p: PlannedBatch, start: number, end: number, rows: Uint32Array): number {
-  const [least, greatest] = p.batch.timeRange();
-  const inside = least >= start && greatest < end;
-  const code = onlyCode(p.eventNumbers);
-  if (code >= 0) {
-    const index = p.batch.eventRows();
-    return rowsOfOneEvent(
-      index.rows,
-      index.starts[code],
-      index.starts[code + 1],
-      p,
-      inside ? Number.NEGATIVE_INFINITY : start,
-      inside ? Number.POSITIVE_INFINITY : end,
-      rows,
-    );
-  }
-  return rowsOfEvents(p, start, end, rows);
-}
-
-/** Hot path: one event's rows, from its slice of the event index. */
-function rowsOfOneEvent(
-  index: Int32Array,
-  from: number,
-  to: number,
-  p: PlannedBatch,
-  start: number,
-  end: number,
-  rows: Uint32Array,
-): number {
-  const time = p.batch.time;
-  const dead = p.dead;
-  let n = 0;
-  for (let k = from; k < to; k++) {
-    const i = index[k];
-    if (dead !== null && dead[i] === 1) continue;
-    const t = time[i];
-    if (t >= start && t < end) rows[n++] = i;
-  }
-  return n;
-}
-
-/** Hot path: every row, tested against the table of wanted events. */
-function rowsOfEvents(p: PlannedBatch, start: number, end: number, rows: Uint32Array): number {
-  const codes = p.batch.events.codes;
-  const time = p.batch.time;
-  const table = p.eventNumbers;
-  const dead = p.dead;
-  let n = 0;
-  for (let i = 0; i < codes.length; i++) {
-    const c = codes[i];
-    if (c < 0 || table[c] < 0) continue;
-    if (dead !== null && dead[i] === 1) continue;
-    const t = time[i];
-    if (t >= start && t < end) rows[n++] = i;
-  }
-  return n;
-}
-
-/** Hot path: the bucket, event number and user of each kept row. */
-function describe(p: PlannedBatch, count: number, scratch: Scratch, cursor: BucketCursor): void {
-  const { rows, buckets, events, users } = scratch;
-  const time = p.batch.time;
-  const codes = p.batch.events.codes;
-  const table = p.eventNumbers;
-  for (let k = 0; k < count; k++) {
-    const i = rows[k];
-    buckets[k] = cursor.bucketOf(time[i]);
-    events[k] = table[codes[i]];
-  }
-  const byCode = p.users;
-  if (byCode === null) return;
-  const ids = p.batch.distinctIds.codes;
-  for (let k = 0; k < count; k++) {
-    const c = ids[rows[k]];
-    users[k] = c < 0 ? -1 : byCode[c];
-  }
-}
-
-/** Row-sized arrays reused from batch to batch. */
-class Scratch {
-  rows = new Uint32Array(0);
-  buckets = new Int32Array(0);
-  events = new Int32Array(0);
-  users = new Int32Array(0);
-
-  reserve(length: number): Uint32Array {
-    if (this.rows.length < length) {
-      this.rows = new Uint32Array(length);
-      this.buckets = new Int32Array(length);
-      this.events = new Int32Array(length);
-      this.users = new Int32Array(length);
-    }
-    return this.rows;
-  }
-
-  arrays(): Pick<KeptRows, "rows" | "buckets" | "events" | "users"> {
-    return { rows: this.rows, buckets: this.buckets, events: this.events, users: this.users };
-  }
 }

@@ -3,6 +3,7 @@
 
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import type { DeadRows } from "../../../src/query/engine/dead-rows.js";
 import type { DedupColumns } from "../../../src/query/engine/dedup-columns.js";
 import { runDuplicates } from "../../../src/query/engine/dedup-runs.js";
 import { InsertKeyTable } from "../../../src/query/engine/dedup-table.js";
@@ -40,9 +41,9 @@ function batch(rows: readonly Row[]): DedupColumns {
 }
 
 /** Offsets of the rows left alive. */
-function alive(b: DedupColumns, dead: Uint8Array | null): number[] {
+function alive(b: DedupColumns, dead: DeadRows): number[] {
   return Array.from(b.offsets)
-    .filter((_, i) => dead === null || dead[i] === 0)
+    .filter((_, i) => dead === null || !dead.includes(i))
     .sort((x, y) => x - y);
 }
 
@@ -86,7 +87,8 @@ describe("deduplication", () => {
     const first = batch([row(1), row(5, { id: "bob" }), row(6, { insertId: null })]);
     const second = batch([row(4), row(2), row(3, { id: "bob" })]);
     const table = new InsertKeyTable([first, second]);
-    assert.deepEqual(alive(first, table.dead[0]), [5, 6]);
-    assert.deepEqual(alive(second, table.dead[1]), [4]);
+    const [firstDead, secondDead] = table.deadLists();
+    assert.deepEqual(alive(first, firstDead), [5, 6]);
+    assert.deepEqual(alive(second, secondDead), [4]);
   });
 });
