@@ -12,6 +12,7 @@ import type { JsonObject, Value } from "../src/expr/value.js";
 import { EventStore } from "../src/store/event-store.js";
 import type { SegmentBatch } from "../src/store/segment-batch.js";
 import type { StoredEvent } from "../src/store/stored-event.js";
+import { BROWSERS, COUNTRIES, EVENTS, LIBS, OS, random, USERS } from "./synthetic-stream.js";
 
 const ROWS = Number(process.argv[2] ?? 300_000);
 const DAY = "2024-05-14";
@@ -21,46 +22,6 @@ const DAY_START = Date.parse(`${DAY}T00:00:00Z`) / 1000;
 // properties, per-event pages and amounts, lists, objects, a property whose kind changes), 100,000
 // users with skewed activity in sessions, times in whole milliseconds as ingest makes them.
 
-const USERS = 100_000;
-
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const EVENTS: readonly [string, number][] = [
-  ["Page View", 30],
-  ["Button Click", 14],
-  ["Search", 8],
-  ["Add to Cart", 6],
-  ["Purchase", 3],
-  ["Signup", 1],
-  ["Login", 4],
-  ["Logout", 2],
-  ["Video Play", 5],
-  ["Video Pause", 4],
-  ["Share", 2],
-  ["Comment", 2],
-  ["Like", 5],
-  ["Error", 2],
-  ["Download", 2],
-  ["Rate", 1],
-  ["Checkout Started", 3],
-  ["Subscription Renewed", 1],
-  ["Settings Changed", 2],
-  ["Invite Sent", 1],
-];
-
-const OS = ["Windows", "Mac OS X", "iOS", "Android", "Linux"];
-const BROWSERS = ["Chrome", "Safari", "Firefox", "Edge", "Mobile Safari", "Samsung Internet"];
-const COUNTRIES = ["US", "DE", "GB", "FR", "IN", "BR", "JP", "CA", "NL", "ES", "IT", "PL", "SE", "AU", "MX"];
-const LIBS = ["web", "iphone", "android"];
 const REFERRERS = [
   "$direct",
   "https://www.google.com/",

@@ -21,7 +21,7 @@ export function random(seed: number): () => number {
   };
 }
 
-const EVENTS: readonly [string, number][] = [
+export const EVENTS: readonly [string, number][] = [
   ["Page View", 30],
   ["Button Click", 14],
   ["Search", 8],
@@ -44,10 +44,26 @@ const EVENTS: readonly [string, number][] = [
   ["Invite Sent", 1],
 ];
 
-const OS = ["Windows", "Mac OS X", "iOS", "Android", "Linux"];
-const BROWSERS = ["Chrome", "Safari", "Firefox", "Edge", "Mobile Safari", "Samsung Internet"];
-const COUNTRIES = ["US", "DE", "GB", "FR", "IN", "BR", "JP", "CA", "NL", "ES", "IT", "PL", "SE", "AU", "MX"];
-const LIBS = ["web", "iphone", "android"];
+export const OS = ["Windows", "Mac OS X", "iOS", "Android", "Linux"];
+export const BROWSERS = ["Chrome", "Safari", "Firefox", "Edge", "Mobile Safari", "Samsung Internet"];
+export const COUNTRIES = [
+  "US",
+  "DE",
+  "GB",
+  "FR",
+  "IN",
+  "BR",
+  "JP",
+  "CA",
+  "NL",
+  "ES",
+  "IT",
+  "PL",
+  "SE",
+  "AU",
+  "MX",
+];
+export const LIBS = ["web", "iphone", "android"];
 const PLANS = ["free", "starter", "pro", "enterprise"];
 const ZONES = ["America/New_York", "Europe/Berlin", "Europe/London", "Asia/Tokyo", "America/Sao_Paulo"];
 const REFERRERS = [
