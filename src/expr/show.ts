@@ -3,6 +3,7 @@
 
 import type { ExprNode } from "./ast.js";
 import { DateTime, type JsonObject, type Value } from "./value.js";
+import { childrenOf } from "./walk.js";
 
 /** A value as JSON, with `undefined` spelled out and datetimes as `datetime("YYYY-MM-DDTHH:MM:SSZ")`. */
 export function showValue(v: Value): string {
@@ -51,29 +52,6 @@ function label(node: ExprNode): string {
   }
 }
 
-function children(node: ExprNode): readonly ExprNode[] {
-  switch (node.kind) {
-    case "list":
-      return node.items;
-    case "unary":
-      return [node.operand];
-    case "binary":
-      return [node.left, node.right];
-    case "logical":
-      return node.operands;
-    case "index":
-      return [node.target, node.key];
-    case "call":
-      return node.args;
-    case "quantifier":
-      return [node.list, node.predicate];
-    case "in-set":
-      return [node.operand];
-    default:
-      return [];
-  }
-}
-
 /** Deeper than this, a line shows its depth as a number instead of more spaces. */
 const MAX_INDENT = 40;
 
@@ -90,7 +68,7 @@ export function showTree(root: ExprNode): string {
   while (pending.length > 0) {
     const { node, depth } = pending.pop()!;
     lines.push(indent(depth) + label(node));
-    const kids = children(node);
+    const kids = childrenOf(node);
     for (let i = kids.length - 1; i >= 0; i--) pending.push({ node: kids[i], depth: depth + 1 });
   }
   return lines.join("\n");
