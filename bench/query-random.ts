@@ -1,4 +1,4 @@
-// The benchmark's random numbers: mulberry32, small and fast, so a seed names one data set.
+// The benchmarks' random numbers: mulberry32, small and fast, so a seed names one data set.
 
 export type Random = () => number;
 

@@ -12,7 +12,8 @@ import type { JsonObject, Value } from "../src/expr/value.js";
 import { EventStore } from "../src/store/event-store.js";
 import type { SegmentBatch } from "../src/store/segment-batch.js";
 import type { StoredEvent } from "../src/store/stored-event.js";
-import { BROWSERS, COUNTRIES, EVENTS, LIBS, OS, random, USERS } from "./synthetic-stream.js";
+import { random } from "./query-random.js";
+import { BROWSERS, COUNTRIES, EVENTS, LIBS, OS, USERS } from "./synthetic-stream.js";
 
 const ROWS = Number(process.argv[2] ?? 300_000);
 const DAY = "2024-05-14";

@@ -5,21 +5,11 @@
 // create aliases; about one record in a hundred is a profile update. Deterministic (seeded).
 
 import { type Envelope, encodeEnvelope } from "../src/queue/envelope.js";
+import { random } from "./query-random.js";
 
 export const USERS = 100_000;
 export const PROJECT_ID = 1;
 export const TOKEN = "bench-token";
-
-export function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export const EVENTS: readonly [string, number][] = [
   ["Page View", 30],
