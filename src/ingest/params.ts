@@ -1,8 +1,9 @@
 // The query parameters of the ingestion API (spec: "Query parameters"). mixpanel-python sends
 // `verbose` and `ip` inside the form body instead, so a form's fields fill in what the query lacks.
 
-import { type ParsedUrlQuery, parse } from "node:querystring";
+import type { ParsedUrlQuery } from "node:querystring";
 import { badRequest } from "./ingest-error.js";
+import { parseQueryString } from "./query-string.js";
 
 export interface RequestParams {
   /** Reply JSON `{"status":…,"error":…}` instead of `1` / `0`. */
@@ -30,9 +31,9 @@ export interface RequestParams {
 const CALLBACK = /^[A-Za-z_$][\w$]*(?:\[\d{1,16}\])*(?:\.[A-Za-z_$][\w$]*(?:\[\d{1,16}\])*)*$/;
 const MAX_CALLBACK_CHARS = 256;
 
-/** querystring.parse returns a null-prototype object, so user keys cannot reach a prototype. */
+/** A null-prototype object, so user keys cannot reach a prototype. */
 export function parseQuery(query: string): ParsedUrlQuery {
-  return parse(query);
+  return parseQueryString(query);
 }
 
 export function readParams(fields: ParsedUrlQuery, fallback?: ParsedUrlQuery): RequestParams {

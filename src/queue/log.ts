@@ -47,6 +47,16 @@ const DEFAULTS = {
 /** A group's buffer stops growing here, so one slow write never holds a huge backlog. */
 const MAX_GROUP_BYTES = 16 << 20;
 
+/** A group written to the tail whose fsync is running; `synced` never rejects. */
+interface GroupInFlight {
+  readonly group: PendingAppend[];
+  readonly size: number;
+  /** Offset of its first record. */
+  readonly base: Offset;
+  readonly records: number;
+  readonly synced: Promise<QueueError | null>;
+}
+
 interface PendingAppend {
   readonly payloads: readonly Buffer[];
   readonly size: number;
@@ -187,9 +197,21 @@ export class EmbeddedLog implements Queue {
     await this.#releaseLock();
   }
 
-  /** The writer loop: while one group is being written and fsynced, the next one gathers. */
+  /**
+   * The writer loop: while one group's fsync runs, the next one gathers. When the fsync ends, the
+   * next group is written and its fsync started before the finished group is answered, so the disk
+   * never waits for the replies (a socket write each) of the group before; one group at a time is
+   * written but not yet durable, so a failure only ever undoes that one.
+   */
   async #writeGroups(): Promise<void> {
-    while (this.#pending.length > 0) await this.#writeGroup(this.#takeGroup());
+    let syncing: GroupInFlight | null = null;
+    while (syncing !== null || this.#pending.length > 0) {
+      const finished: GroupInFlight = syncing ?? this.#startGroup(this.#takeGroup(), this.#nextOffset);
+      const failure = await finished.synced;
+      const follows = failure === null ? finished.base + finished.records : finished.base;
+      syncing = this.#pending.length > 0 ? this.#startGroup(this.#takeGroup(), follows) : null;
+      this.#settleGroup(finished, failure);
+    }
     this.#writing = null;
   }
 
@@ -206,32 +228,41 @@ export class EmbeddedLog implements Queue {
     return this.#pending.splice(0, count);
   }
 
-  async #writeGroup(group: PendingAppend[]): Promise<void> {
+  /** One Buffer for the whole group, one write (now, before this returns), one fsync (in flight). */
+  #startGroup(group: PendingAppend[], base: Offset): GroupInFlight {
     let size = 0;
-    for (const append of group) size += append.size;
-    const failure = await this.#encodeAndWrite(group, size).then(
+    let records = 0;
+    for (const append of group) {
+      size += append.size;
+      records += append.payloads.length;
+    }
+    const buffer = Buffer.allocUnsafe(size);
+    let at = 0;
+    for (const append of group) at = encodeRecords(buffer, at, append.payloads);
+    const synced = this.#writer.write(buffer, base).then(
       () => null,
       (error: unknown) => queueErrorFromIo(error, "appending to the queue"),
     );
+    return { group, size, base, records, synced };
+  }
+
+  #settleGroup({ group, size, base }: GroupInFlight, failure: QueueError | null): void {
     this.#pendingBytes -= size;
-    if (failure !== null) return this.#rejectGroup(group, failure);
+    if (failure !== null) {
+      this.#rejectGroup(group, failure);
+      return;
+    }
     this.#bytes += size;
+    let first = base;
     for (const append of group) {
-      const receipt = { first: this.#nextOffset, count: append.payloads.length };
-      this.#nextOffset += receipt.count;
+      const receipt = { first, count: append.payloads.length };
+      first += receipt.count;
       this.#counts.appends++;
       this.#counts.records += receipt.count;
       append.resolve(receipt);
     }
+    this.#nextOffset = first;
     for (const wake of [...this.#waiters]) wake();
-  }
-
-  /** One Buffer for the whole group, one write, one fsync. Async so any throw rejects the group. */
-  async #encodeAndWrite(group: PendingAppend[], size: number): Promise<void> {
-    const buffer = Buffer.allocUnsafe(size);
-    let at = 0;
-    for (const append of group) at = encodeRecords(buffer, at, append.payloads);
-    await this.#writer.write(buffer, this.#nextOffset);
   }
 
   #rejectGroup(group: PendingAppend[], error: QueueError): void {

@@ -7,13 +7,14 @@ import { TailWriter } from "../../src/queue/tail-writer.js";
 /** A file that takes half of the first write, then reports a full disk; later writes succeed. */
 function fullDiskFile() {
   const calls: string[] = [];
+  const writeSync = (_fd: number, _buf: Buffer, _offset: number, length: number, position: number) => {
+    calls.push(`write ${length}@${position}`);
+    if (calls.length === 1) return length >> 1;
+    if (calls.length === 2) throw Object.assign(new Error("no space left on device"), { code: "ENOSPC" });
+    return length;
+  };
   const file = {
-    async write(_buf: Buffer, _offset: number, length: number, position: number) {
-      calls.push(`write ${length}@${position}`);
-      if (calls.length === 1) return { bytesWritten: length >> 1 };
-      if (calls.length === 2) throw Object.assign(new Error("no space left on device"), { code: "ENOSPC" });
-      return { bytesWritten: length };
-    },
+    fd: 99,
     async datasync() {
       calls.push("datasync");
     },
@@ -22,11 +23,11 @@ function fullDiskFile() {
     },
     async close() {},
   };
-  return { file: file as unknown as FileHandle, calls };
+  return { file: file as unknown as FileHandle, writeSync, calls };
 }
 
 test("a write the disk refuses part way is cut back, reported as queue_full, and the next write works", async () => {
-  const { file, calls } = fullDiskFile();
+  const { file, writeSync, calls } = fullDiskFile();
   const segments: Segment[] = [{ base: 0, size: 100, consumedAt: null }];
   const fsyncs: number[] = [];
   const writer = new TailWriter(segments, file, {
@@ -34,6 +35,7 @@ test("a write the disk refuses part way is cut back, reported as queue_full, and
     segmentBytes: 1 << 20,
     fsync: true,
     onFsync: (seconds) => fsyncs.push(seconds),
+    writeSync,
   });
   await assert.rejects(writer.write(Buffer.alloc(10), 7), { code: "queue_full" });
   assert.deepEqual(calls, ["write 10@100", "write 5@105", "truncate 100", "datasync"]);
