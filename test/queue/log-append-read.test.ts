@@ -119,6 +119,42 @@ test("batches yields records as they arrive and ends when the queue closes", asy
   t.after(() => log.close());
 });
 
+test("batches lingers after a partial batch, so records appended meanwhile come as one batch", async (t) => {
+  const log = await openLog({ dir: await tempDir(t) });
+  t.after(() => log.close());
+  const consumer = await log.consumer("process");
+  await log.append(payloads("a"));
+  const stream = batches(consumer, { maxRecords: 100, lingerMs: 150 });
+  const first = await stream.next();
+  const firstAt = performance.now();
+  assert.deepEqual(texts(first.value ?? []), ["a"]);
+  for (const text of ["b", "c", "d"]) await log.append(payloads(text));
+  const second = await stream.next();
+  assert.deepEqual(texts(second.value ?? []), ["b", "c", "d"]);
+  assert.ok(performance.now() - firstAt >= 140, "the second read waited out the linger");
+  await stream.return(undefined);
+});
+
+test("batches does not linger after a full batch", async (t) => {
+  const log = await openLog({ dir: await tempDir(t) });
+  t.after(() => log.close());
+  const consumer = await log.consumer("process");
+  await log.append(payloads("a", "b", "c", "d"));
+  const controller = new AbortController();
+  // Were the linger applied, the second batch would come after a minute and the abort end the loop.
+  const timer = setTimeout(() => controller.abort(), 20_000);
+  t.after(() => clearTimeout(timer));
+  const seen: string[][] = [];
+  for await (const batch of batches(consumer, { maxRecords: 2, lingerMs: 60_000 }, controller.signal)) {
+    seen.push(texts(batch));
+    if (seen.length === 2) break;
+  }
+  assert.deepEqual(seen, [
+    ["a", "b"],
+    ["c", "d"],
+  ]);
+});
+
 test("a commit past what the consumer has read is refused", async (t) => {
   const log = await openLog({ dir: await tempDir(t) });
   t.after(() => log.close());
