@@ -78,6 +78,8 @@ interface Target {
   readonly port: number;
   readonly project: Project;
   stats(): QueueStats;
+  /** Records durable in the queue but not yet in the event store; undefined with no processor. */
+  unprocessed?(): number;
   close(): Promise<void>;
 }
 
@@ -90,6 +92,8 @@ interface Measured {
   /** Share of the run the server's event loop was busy (1 = the server thread is the bottleneck). */
   readonly serverBusy: number;
   readonly fsync?: { readonly perSecond: number; readonly recordsEach: number; readonly meanMs: number };
+  /** How far the processor was behind when the load stopped, and how long it took to catch up. */
+  readonly backlog?: { readonly records: number; readonly drainSeconds: number };
 }
 
 /** An event as mixpanel-browser sends one: about ten properties. */
@@ -155,6 +159,7 @@ async function startWholeServer(dataDir: string): Promise<Target> {
     port: tally.port,
     project: tally.createdProject!,
     stats: () => tally.queue.stats(),
+    unprocessed: () => tally.queue.stats().nextOffset - tally.processed.committed,
     close: () => tally.close(),
   };
 }
@@ -262,6 +267,7 @@ async function runTally(
     const busy = performance.eventLoopUtilization();
     const result = await load(name, target.port, s, expectBody, SECONDS);
     const serverBusy = performance.eventLoopUtilization(busy).utilization;
+    const backlog = await drain(target);
     await sleep(300);
     const after = target.stats();
     checkDurable(name, s, result, before, after);
@@ -271,11 +277,23 @@ async function runTally(
       recordsEach: (after.records - before.records) / fsyncs,
       meanMs: ((after.fsyncSeconds.sum - before.fsyncSeconds.sum) / fsyncs) * 1000,
     };
-    return { ...measured(name, s, result, serverBusy), fsync };
+    return { ...measured(name, s, result, serverBusy), fsync, backlog };
   } finally {
     await target.close();
     await rm(dataDir, { recursive: true, force: true });
   }
+}
+
+/** Waits until the processor has stored everything the queue holds (at most a minute). */
+async function drain(target: Target): Promise<Measured["backlog"]> {
+  if (target.unprocessed === undefined) return undefined;
+  const records = target.unprocessed();
+  const started = performance.now();
+  while (target.unprocessed() > 0) {
+    if (performance.now() - started > 60_000) throw new Error("the processor did not catch up in a minute");
+    await sleep(10);
+  }
+  return { records, drainSeconds: (performance.now() - started) / 1000 };
 }
 
 /** Every acknowledged request's records are in the queue (plus those in flight when the load stopped). */
@@ -310,12 +328,17 @@ function fmt(n: number): string {
   return Math.round(n).toLocaleString("en-US");
 }
 
+function backlogText(backlog: Measured["backlog"]): string {
+  if (backlog === undefined) return "– (no processor)";
+  return `${fmt(backlog.records)} (${backlog.drainSeconds.toFixed(1)} s)`;
+}
+
 function report(rows: readonly Measured[]): void {
   const baseline = rows[0].requestsPerSecond;
   console.log(
-    "\n| row | requests/s | p50 / p99 ms | × baseline | events/s | fsyncs/s | records/fsync | fsync ms | server busy |",
+    "\n| row | requests/s | p50 / p99 ms | × baseline | events/s | fsyncs/s | records/fsync | fsync ms | server busy | unprocessed at end (drained in) |",
   );
-  console.log("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+  console.log("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
   for (const row of rows) {
     // A 2,000-event request does not compare with the baseline's: only single-event rows get a ratio.
     const single = row.eventsPerSecond === row.requestsPerSecond;
@@ -325,7 +348,7 @@ function report(rows: readonly Measured[]): void {
       f === undefined ? "– | – | –" : `${fmt(f.perSecond)} | ${fmt(f.recordsEach)} | ${f.meanMs.toFixed(2)}`;
     console.log(
       `| ${row.name} | ${fmt(row.requestsPerSecond)} | ${row.p50} / ${row.p99} | ${ratio} | ` +
-        `${fmt(row.eventsPerSecond)} | ${fsync} | ${Math.round(row.serverBusy * 100)}% |`,
+        `${fmt(row.eventsPerSecond)} | ${fsync} | ${Math.round(row.serverBusy * 100)}% | ${backlogText(row.backlog)} |`,
     );
   }
   const worst = Math.min(rows[1].requestsPerSecond, rows[2].requestsPerSecond) / baseline;

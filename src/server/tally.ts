@@ -1,26 +1,23 @@
 // The composition root: opens every stage of one Tally process on a data directory and wires them
 // together in the direction an event flows. Nothing else in the code base knows all the stages.
+//
+// Two threads: the main one runs the HTTP server — ingestion and its queue, the operational
+// endpoints, the query API's edge — and the back thread (back-thread.ts) everything after the queue.
+// Ingestion's replies so never wait behind processing or a query.
 
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
-import { engineEndpoints } from "../api/engine-endpoints.js";
 import { TallyMetrics } from "../api/metrics.js";
 import { createQueryApiHandler } from "../api/query-api.js";
-import { recordEndpoints } from "../api/record-endpoints.js";
 import { createTallyServer } from "../api/server.js";
 import { createIngestHandler } from "../ingest/handler.js";
 import type { IngestMetric } from "../ingest/metrics.js";
-import { AliasSnapshots } from "../process/alias-snapshots.js";
-import { Processor } from "../process/processor.js";
-import { SqliteProfileStore } from "../process/profile-sqlite-store.js";
-import { SqliteAliasStore } from "../process/sqlite-alias-store.js";
 import type { Project } from "../projects/project.js";
 import { ProjectRegistry } from "../projects/registry.js";
-import { ENGINE_ENDPOINTS } from "../query/engine/endpoints.js";
-import { InProcessResultCache } from "../query/result-cache.js";
 import { type EmbeddedLog, openLog } from "../queue/log.js";
-import { EventStore, type EventStoreOptions } from "../store/event-store.js";
+import type { QueueConsumer } from "../queue/queue.js";
+import { BackThread, type BackThreadOptions } from "./back-thread-host.js";
 import { createLogger, type Logger } from "./log.js";
 
 export interface TallyOptions {
@@ -33,7 +30,7 @@ export interface TallyOptions {
   readonly queueMaxBytes?: number;
   readonly logger?: Logger;
   /** Sealing and compaction thresholds of the event store (tests make them small). */
-  readonly storeOptions?: EventStoreOptions;
+  readonly storeOptions?: BackThreadOptions["storeOptions"];
 }
 
 export interface RunningTally {
@@ -42,14 +39,15 @@ export interface RunningTally {
   readonly registry: ProjectRegistry;
   readonly queue: EmbeddedLog;
   readonly metrics: TallyMetrics;
-  readonly store: EventStore;
-  readonly aliases: SqliteAliasStore;
-  readonly profiles: SqliteProfileStore;
-  readonly processor: Processor;
+  /** The processor's queue consumer: every record below `committed` is in the event store. */
+  readonly processed: QueueConsumer;
   /** The project made on the first start of an empty data directory, if this start made one. */
   readonly createdProject: Project | undefined;
   close(): Promise<void>;
 }
+
+/** The queue consumer the processor reads through; one name, so a restart resumes its offsets. */
+const PROCESSOR_CONSUMER = "processor";
 
 function countIngestMetric(metrics: TallyMetrics, m: IngestMetric): void {
   switch (m.type) {
@@ -88,25 +86,18 @@ export async function startTally(options: TallyOptions): Promise<RunningTally> {
   const metrics = new TallyMetrics();
   metrics.watchQueue(() => queue.stats());
 
-  const store = await EventStore.open(join(options.dataDir, "events"), {
-    ...options.storeOptions,
-    onBackgroundError: (err) =>
-      log.error("store: background sealing or compaction failed", { error: String(err) }),
-  });
-  const aliases = new SqliteAliasStore(options.dataDir);
-  const profiles = new SqliteProfileStore(options.dataDir);
-  const aliasSnapshots = new AliasSnapshots(aliases);
-  const processor = new Processor({
-    queue,
-    store,
-    aliases,
-    profiles,
-    projects: registry,
+  const processed = await queue.consumer(PROCESSOR_CONSUMER);
+  const back = await BackThread.start({
+    dataDir: options.dataDir,
+    storeOptions: options.storeOptions,
+    consumer: processed,
     log,
-    onSkip: (reason, count) => metrics.recordsSkipped.inc({ reason }, count),
-    onIdentityChange: (projectId) => aliasSnapshots.changed(projectId),
+    metrics,
+  }).catch(async (error: unknown) => {
+    await queue.close();
+    registry.close();
+    throw error;
   });
-  await processor.start();
 
   const ingest = createIngestHandler({
     projects: registry,
@@ -118,19 +109,7 @@ export async function startTally(options: TallyOptions): Promise<RunningTally> {
   let closing = false;
   const query = createQueryApiHandler({
     projects: registry,
-    endpoints: new Map([
-      ...recordEndpoints({ store, aliases, profiles }),
-      ...engineEndpoints(
-        {
-          store,
-          aliasSnapshots,
-          profiles,
-          results: new InProcessResultCache(),
-          onResultLookup: (hit) => metrics.resultCacheLookups.inc({ outcome: hit ? "hit" : "miss" }),
-        },
-        ENGINE_ENDPOINTS,
-      ),
-    ]),
+    endpoints: back.endpoints(),
     onError: (err) =>
       log.error("query: failed", { error: err instanceof Error ? (err.stack ?? err.message) : String(err) }),
   });
@@ -143,10 +122,7 @@ export async function startTally(options: TallyOptions): Promise<RunningTally> {
     registry,
     queue,
     metrics,
-    store,
-    aliases,
-    profiles,
-    processor,
+    processed,
     createdProject,
     async close() {
       closing = true;
@@ -154,9 +130,7 @@ export async function startTally(options: TallyOptions): Promise<RunningTally> {
         server.close(() => resolve());
         server.closeIdleConnections();
       });
-      await processor.stop();
-      await store.close();
-      await Promise.all([aliases.close(), profiles.close()]);
+      await back.close();
       await queue.close();
       registry.close();
     },

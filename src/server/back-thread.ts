@@ -1,0 +1,118 @@
+// The back thread of a Tally process: everything after the queue — the processor, identity,
+// profiles, the event store and the query engine — runs here, so that the ingestion server has the
+// main thread to itself and answers `1` at the rate the disk's group commit allows. It consumes the
+// queue through a port (the main thread owns the log) and answers query endpoints through another.
+// Started by back-thread-host.ts; messages to the host are BackMessage, from it BackCommand.
+
+import { join } from "node:path";
+import { type MessagePort, parentPort, workerData } from "node:worker_threads";
+import { engineEndpoints } from "../api/engine-endpoints.js";
+import { serveEndpoints } from "../api/port-endpoints.js";
+import { recordEndpoints } from "../api/record-endpoints.js";
+import { AliasSnapshots } from "../process/alias-snapshots.js";
+import { Processor } from "../process/processor.js";
+import { SqliteProfileStore } from "../process/profile-sqlite-store.js";
+import { SqliteAliasStore } from "../process/sqlite-alias-store.js";
+import { ProjectRegistry } from "../projects/registry.js";
+import { ENGINE_ENDPOINTS } from "../query/engine/endpoints.js";
+import { InProcessResultCache } from "../query/result-cache.js";
+import { PortConsumer } from "../queue/port-consumer.js";
+import { EventStore, type EventStoreOptions } from "../store/event-store.js";
+import type { LogFields, Logger } from "./log.js";
+
+export interface BackThreadData {
+  readonly dataDir: string;
+  readonly storeOptions?: Omit<EventStoreOptions, "onBackgroundError" | "now">;
+  readonly consumerPort: MessagePort;
+  readonly endpointsPort: MessagePort;
+}
+
+export type BackMessage =
+  | { readonly type: "ready"; readonly endpoints: readonly string[] }
+  | { readonly type: "failed"; readonly error: string }
+  | { readonly type: "closed" }
+  | {
+      readonly type: "log";
+      readonly level: keyof Logger;
+      readonly message: string;
+      readonly fields?: LogFields;
+    }
+  | { readonly type: "skipped"; readonly reason: string; readonly count: number }
+  | { readonly type: "resultLookup"; readonly hit: boolean };
+
+export type BackCommand = { readonly type: "close" };
+
+const port = parentPort;
+if (port === null) throw new Error("back-thread.ts runs as a worker thread");
+const tell = (message: BackMessage) => port.postMessage(message);
+const log: Logger = {
+  info: (message, fields) => tell({ type: "log", level: "info", message, fields }),
+  warn: (message, fields) => tell({ type: "log", level: "warn", message, fields }),
+  error: (message, fields) => tell({ type: "log", level: "error", message, fields }),
+};
+
+async function start(data: BackThreadData) {
+  const registry = new ProjectRegistry(data.dataDir);
+  registry.watch();
+  const store = await EventStore.open(join(data.dataDir, "events"), {
+    ...data.storeOptions,
+    onBackgroundError: (err) =>
+      log.error("store: background sealing or compaction failed", { error: String(err) }),
+  });
+  const aliases = new SqliteAliasStore(data.dataDir);
+  const profiles = new SqliteProfileStore(data.dataDir);
+  const aliasSnapshots = new AliasSnapshots(aliases);
+  const processor = new Processor({
+    queue: { consumer: () => PortConsumer.connect(data.consumerPort) },
+    store,
+    aliases,
+    profiles,
+    projects: registry,
+    log,
+    onSkip: (reason, count) => tell({ type: "skipped", reason, count }),
+    onIdentityChange: (projectId) => aliasSnapshots.changed(projectId),
+  });
+  await processor.start();
+  const endpoints = new Map([
+    ...recordEndpoints({ store, aliases, profiles }),
+    ...engineEndpoints(
+      {
+        store,
+        aliasSnapshots,
+        profiles,
+        results: new InProcessResultCache(),
+        onResultLookup: (hit) => tell({ type: "resultLookup", hit }),
+      },
+      ENGINE_ENDPOINTS,
+    ),
+  ]);
+  serveEndpoints(data.endpointsPort, endpoints);
+  return {
+    endpoints: [...endpoints.keys()],
+    async close() {
+      await processor.stop();
+      await store.close();
+      await Promise.all([aliases.close(), profiles.close()]);
+      registry.close();
+      data.consumerPort.close();
+      data.endpointsPort.close();
+    },
+  };
+}
+
+try {
+  const running = await start(workerData as BackThreadData);
+  port.on("message", (command: BackCommand) => {
+    if (command.type !== "close") return;
+    running.close().then(
+      () => tell({ type: "closed" }),
+      (error: unknown) => {
+        log.error("back thread: closing failed", { error: String(error) });
+        tell({ type: "closed" });
+      },
+    );
+  });
+  tell({ type: "ready", endpoints: running.endpoints });
+} catch (error) {
+  tell({ type: "failed", error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+}
