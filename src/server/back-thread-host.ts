@@ -61,6 +61,11 @@ export class BackThread {
     return map;
   }
 
+  /** Stops the thread as a crash would (it is then started again): for tests and forced restarts. */
+  async kill(): Promise<void> {
+    await this.#current?.worker.terminate();
+  }
+
   async close(): Promise<void> {
     this.#closing = true;
     if (this.#restartTimer !== null) clearTimeout(this.#restartTimer);

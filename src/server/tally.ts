@@ -41,6 +41,8 @@ export interface RunningTally {
   readonly metrics: TallyMetrics;
   /** The processor's queue consumer: every record below `committed` is in the event store. */
   readonly processed: QueueConsumer;
+  /** The thread that processes, stores and answers queries. */
+  readonly back: BackThread;
   /** The project made on the first start of an empty data directory, if this start made one. */
   readonly createdProject: Project | undefined;
   close(): Promise<void>;
@@ -123,6 +125,7 @@ export async function startTally(options: TallyOptions): Promise<RunningTally> {
     queue,
     metrics,
     processed,
+    back,
     createdProject,
     async close() {
       closing = true;
