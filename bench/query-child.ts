@@ -8,12 +8,12 @@ import { readColumnFiles } from "./query-columns.js";
 import { type DataSetDir, generate, usersOf } from "./query-dataset.js";
 import { answerOfRows, DuckDbSide } from "./query-duckdb.js";
 import type { DataSetConfig } from "./query-generate.js";
-import { maxRssMib, measure, RssSampler, rssMib, type Timings } from "./query-measure.js";
+import { maxRssMib, measure, median, RssSampler, rssMib, type Timings } from "./query-measure.js";
 import { type BenchQuery, benchQueries, type QueryName, rangeOf } from "./query-queries.js";
 import { answerOfReply } from "./query-replies.js";
 import { engineSide, referenceSide, type TallySide } from "./query-tally.js";
 
-export type SideName = "engine" | "reference" | "duckdb";
+export type SideName = "engine" | "engine-workers" | "reference" | "duckdb";
 
 export interface ChildTask {
   readonly side: SideName;
@@ -23,10 +23,16 @@ export interface ChildTask {
   readonly runs: number;
   /** The engine's cache bound; undefined: its default. */
   readonly cacheMib?: number;
+  /** The engine-workers side's scan threads. */
+  readonly workers: number;
+  /** Cold runs per query (each from an empty cache); their median is the cold figure. */
+  readonly colds: number;
 }
 
 export interface QueryFigures extends Partial<Timings> {
   readonly name: QueryName;
+  /** Tally only: every cold run's time, the first query after opening first. */
+  readonly coldsMs?: number[];
   /** No timings and no answer: this side does not answer the query yet. */
   readonly pending: boolean;
   /** Engine only: the cache's size after the runs, and entries loaded by the cold run and by the warm ones. */
@@ -64,20 +70,31 @@ function mibBytes(mib: number | undefined): number | undefined {
   return mib === undefined ? undefined : mib * 2 ** 20;
 }
 
-/** One query on Tally's side, from an empty cache. */
+/** One query on Tally's side, from an empty cache; `colds` runs from an empty cache, then warm runs. */
 async function measureTally(
   side: TallySide,
   query: BenchQuery,
   sampler: RssSampler,
   runs: number,
+  colds: number,
 ): Promise<QueryFigures> {
-  side.dropCache();
   const replies: unknown[] = [];
+  const coldsMs: number[] = [];
+  for (let c = 1; c < colds; c++) {
+    side.dropCache();
+    // As `measure` does before its cold run: the dropped cache is not collected on this run's clock.
+    (globalThis as { gc?: () => void }).gc?.();
+    const start = performance.now();
+    replies.push(await side.run(query));
+    coldsMs.push(performance.now() - start);
+  }
+  side.dropCache();
   let coldLoads = 0;
   const afterCold = () => {
     coldLoads = side.cacheState()?.loads ?? 0;
   };
   const timings = await measure(sampler, runs, () => side.run(query), replies, afterCold);
+  coldsMs.push(timings.coldMs);
   const answer = checkedAnswer(
     query.name,
     replies.map((r) => answerOfReply(query.kind, r)),
@@ -87,7 +104,7 @@ async function measureTally(
     state === null
       ? undefined
       : { mib: state.bytes / 2 ** 20, coldLoads, warmLoads: state.loads - coldLoads };
-  return { name: query.name, pending: false, answer, cache, ...timings };
+  return { name: query.name, pending: false, answer, cache, ...timings, coldMs: median(coldsMs), coldsMs };
 }
 
 async function tallyReport(task: ChildTask, sampler: RssSampler): Promise<SideReport> {
@@ -95,7 +112,12 @@ async function tallyReport(task: ChildTask, sampler: RssSampler): Promise<SideRe
   const side: TallySide =
     task.side === "reference"
       ? referenceSide(inMemoryDataset(task.config))
-      : await engineSide(task.dir.storeDir, rangeOf(task.config).to, mibBytes(task.cacheMib));
+      : await engineSide(
+          task.dir.storeDir,
+          rangeOf(task.config).to,
+          mibBytes(task.cacheMib),
+          task.side === "engine-workers" ? task.workers : 0,
+        );
   const loadMs = performance.now() - started;
   const rssAfterLoadMib = rssMib();
   const queries: QueryFigures[] = [];
@@ -104,10 +126,11 @@ async function tallyReport(task: ChildTask, sampler: RssSampler): Promise<SideRe
       queries.push({ name: query.name, pending: true, answer: null });
       continue;
     }
-    queries.push(await measureTally(side, query, sampler, task.runs));
+    queries.push(await measureTally(side, query, sampler, task.runs, task.colds));
   }
   await side.close();
-  return { side: task.side, loadMs, rssAfterLoadMib, notes: [], queries, maxRssMib: maxRssMib() };
+  const notes = task.side === "engine-workers" ? [`${task.workers} scan workers`] : [];
+  return { side: task.side, loadMs, rssAfterLoadMib, notes, queries, maxRssMib: maxRssMib() };
 }
 
 async function duckdbReport(task: ChildTask, sampler: RssSampler): Promise<SideReport> {

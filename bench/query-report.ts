@@ -74,7 +74,42 @@ export function printReport(queries: readonly BenchQuery[], reports: readonly Si
       );
     }
   });
+  printWorkerRatios(queries, reports);
+  printRuns(queries, reports);
   printCaches(queries, reports);
+}
+
+/** The engine with scan workers against the engine without, cold and warm (runs in separate processes). */
+function printWorkerRatios(queries: readonly BenchQuery[], reports: readonly SideReport[]): void {
+  const none = reports.find((r) => r.side === "engine");
+  const workers = reports.find((r) => r.side === "engine-workers");
+  if (none === undefined || workers === undefined) return;
+  queries.forEach((query, i) => {
+    const [a, b] = [none.queries[i], workers.queries[i]];
+    if (
+      a.coldMs === undefined ||
+      b.coldMs === undefined ||
+      a.medianMs === undefined ||
+      b.medianMs === undefined
+    )
+      return;
+    console.log(
+      `engine-workers / engine, ${query.title}: cold ${(b.coldMs / a.coldMs).toFixed(2)}×, warm ${(b.medianMs / a.medianMs).toFixed(2)}×`,
+    );
+  });
+}
+
+/** Every cold run of each Tally side (the first query after opening first), and the warm runs. */
+function printRuns(queries: readonly BenchQuery[], reports: readonly SideReport[]): void {
+  for (const r of reports) {
+    r.queries.forEach((q, i) => {
+      if (q.coldsMs === undefined || q.runsMs === undefined) return;
+      const list = (xs: readonly number[]) => xs.map(ms).join(", ");
+      console.log(
+        `${r.side}, ${queries[i].title}: cold runs ${list(q.coldsMs)} ms; warm runs ${list(q.runsMs)} ms`,
+      );
+    });
+  }
 }
 
 /** Loads during warm runs mean the cache cannot hold the query's columns: every run decodes again. */

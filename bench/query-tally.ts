@@ -4,6 +4,7 @@
 
 import { ENGINE_ENDPOINTS } from "../src/query/engine/endpoints.js";
 import { EngineCache } from "../src/query/engine/engine-cache.js";
+import { ScanPool } from "../src/query/engine/scan-pool.js";
 import { type QuerySource, storeSource } from "../src/query/engine/source.js";
 import { parseSegmentationParams } from "../src/query/params.js";
 import { parseFunnelParams } from "../src/query/params-funnel.js";
@@ -46,18 +47,31 @@ export function referenceSide(dataset: Dataset): TallySide {
 
 /**
  * The engine over the store in `storeDir`, as a query node runs it: one cache for the project,
- * bounded by `cacheBytes` (undefined: the engine's default).
+ * bounded by `cacheBytes` (undefined: the engine's default), and `workers` scan threads (0: none).
  */
-export async function engineSide(storeDir: string, now: number, cacheBytes?: number): Promise<TallySide> {
+export async function engineSide(
+  storeDir: string,
+  now: number,
+  cacheBytes: number | undefined,
+  workers: number,
+): Promise<TallySide> {
   const store = await EventStore.open(storeDir, { maintenanceIntervalMs: 0 });
+  const pool = workers > 0 ? new ScanPool({ size: workers }) : undefined;
   const newCache = () => new EngineCache({ maxBytes: cacheBytes });
   let cache = newCache();
   // One alias map object for every query, as the cache expects while identity does not change.
   const aliases = new Map<string, string>();
   const source = (): QuerySource =>
-    storeSource(store, PROJECT_ID, { aliases, profiles: () => undefined, timeZone: "UTC", now, cache });
+    storeSource(store, PROJECT_ID, {
+      aliases,
+      profiles: () => undefined,
+      timeZone: "UTC",
+      now,
+      cache,
+      workers: pool,
+    });
   return {
-    name: "engine",
+    name: workers > 0 ? "engine-workers" : "engine",
     answers: (query) => ENGINE_ENDPOINTS.has(query.endpoint),
     run(query) {
       const endpoint = ENGINE_ENDPOINTS.get(query.endpoint);
@@ -68,6 +82,9 @@ export async function engineSide(storeDir: string, now: number, cacheBytes?: num
       cache = newCache();
     },
     cacheState: () => ({ bytes: cache.bytes, loads: cache.stats.decodes }),
-    close: () => store.close(),
+    async close() {
+      await pool?.close();
+      await store.close();
+    },
   };
 }

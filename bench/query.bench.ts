@@ -3,13 +3,18 @@
 // unique, a three-step funnel, a 10-week retention — timed cold and warm on each side, each side in
 // its own process; the answers must be equal or the benchmark fails.
 // Usage: node --expose-gc dist/bench/query.bench.js [--small] [--events N] [--runs N] [--cache-mib N]
+//   [--workers N] [--colds N]
 //   --small: 100,000 events and 2,000 users, with the reference implementation as a third side
 //   (checks that the SQL asks what Tally's queries ask; seconds, not minutes).
 //   --cache-mib: the bound of the engine's cache between queries (default: the engine's own).
+//   --workers: scan threads of the engine-workers side, which runs beside the engine without
+//   them (default: the engine's default pool size; 0 leaves that side out).
+//   --colds: cold runs per query, each from an empty cache (default 1); the median is the figure.
 
 import { fork } from "node:child_process";
 import { loadavg } from "node:os";
 import { join } from "node:path";
+import { defaultScanWorkers } from "../src/query/engine/scan-pool.js";
 import { differences, summary } from "./query-answers.js";
 import type { ChildTask, SideName, SideReport } from "./query-child.js";
 import { dataSetDir, ensureDataSet, FULL_CONFIG } from "./query-dataset.js";
@@ -21,6 +26,8 @@ interface Options {
   readonly config: DataSetConfig;
   readonly runs: number;
   readonly cacheMib: number | undefined;
+  readonly workers: number;
+  readonly colds: number;
   readonly sides: readonly SideName[];
 }
 
@@ -32,11 +39,15 @@ function options(argv: readonly string[]): Options {
   const small = argv.includes("--small");
   const events = value("--events") ?? (small ? 100_000 : FULL_CONFIG.events);
   const users = small ? 2_000 : Math.min(FULL_CONFIG.users, Math.max(1_000, Math.round(events / 100)));
+  const workers = value("--workers") ?? defaultScanWorkers();
+  const engines: SideName[] = workers > 0 ? ["engine", "engine-workers"] : ["engine"];
   return {
     config: { ...FULL_CONFIG, events, users },
     runs: value("--runs") ?? 5,
     cacheMib: value("--cache-mib"),
-    sides: small ? ["reference", "engine", "duckdb"] : ["engine", "duckdb"],
+    workers,
+    colds: value("--colds") ?? 1,
+    sides: small ? ["reference", ...engines, "duckdb"] : [...engines, "duckdb"],
   };
 }
 
@@ -86,8 +97,7 @@ async function main(): Promise<void> {
   const dir = dataSetDir(join(process.cwd(), ".bench-data"), opts.config);
   await ensureDataSet(dir, (line) => console.log(line));
   const reports: SideReport[] = [];
-  for (const side of opts.sides)
-    reports.push(await runSide({ side, config: opts.config, dir, runs: opts.runs, cacheMib: opts.cacheMib }));
+  for (const side of opts.sides) reports.push(await runSide({ ...opts, side, dir }));
   const queries = benchQueries(opts.config);
   printReport(queries, reports);
   for (const q of reports.at(-1)!.queries)

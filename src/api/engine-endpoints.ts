@@ -8,6 +8,7 @@ import type { SqliteProfileStore } from "../process/profile-sqlite-store.js";
 import type { Project } from "../projects/project.js";
 import type { EngineEndpoint } from "../query/engine/endpoints.js";
 import { EngineCache } from "../query/engine/engine-cache.js";
+import type { ScanPool } from "../query/engine/scan-pool.js";
 import { storeSource } from "../query/engine/source.js";
 import { aliasFingerprint, type ResultCache, resultKey } from "../query/result-cache.js";
 import { formatDay, localDay } from "../query/time-buckets.js";
@@ -20,6 +21,8 @@ export interface EngineServices {
   readonly profiles: SqliteProfileStore;
   /** Shared by every project: keys name segment files, which belong to one project each. */
   readonly cache?: EngineCache;
+  /** Threads that decode the sealed segments of cold queries; none: queries decode on this thread. */
+  readonly workers?: ScanPool;
   /** Replies of queries over closed days. */
   readonly results?: ResultCache;
   /** Told of every lookup in `results`. */
@@ -64,6 +67,7 @@ function engineEndpoint(
       now: Math.floor(Date.now() / 1000),
       cache,
       signal,
+      workers: services.workers,
     });
     return run(source, params);
   };

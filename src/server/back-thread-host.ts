@@ -16,6 +16,7 @@ import type { Logger } from "./log.js";
 export interface BackThreadOptions {
   readonly dataDir: string;
   readonly storeOptions?: BackThreadData["storeOptions"];
+  readonly queryWorkers?: number;
   /** The processor's consumer of the main thread's queue. */
   readonly consumer: QueueConsumer;
   readonly log: Logger;
@@ -92,6 +93,7 @@ export class BackThread {
     const data: BackThreadData = {
       dataDir: this.options.dataDir,
       storeOptions: this.options.storeOptions,
+      queryWorkers: this.options.queryWorkers,
       consumerPort: toConsumer.port2,
       endpointsPort: toEndpoints.port2,
     };

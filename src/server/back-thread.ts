@@ -15,6 +15,7 @@ import { SqliteProfileStore } from "../process/profile-sqlite-store.js";
 import { SqliteAliasStore } from "../process/sqlite-alias-store.js";
 import { ProjectRegistry } from "../projects/registry.js";
 import { ENGINE_ENDPOINTS } from "../query/engine/endpoints.js";
+import { ScanPool } from "../query/engine/scan-pool.js";
 import { InProcessResultCache } from "../query/result-cache.js";
 import { PortConsumer } from "../queue/port-consumer.js";
 import { EventStore, type EventStoreOptions } from "../store/event-store.js";
@@ -23,6 +24,7 @@ import type { LogFields, Logger } from "./log.js";
 export interface BackThreadData {
   readonly dataDir: string;
   readonly storeOptions?: Omit<EventStoreOptions, "onBackgroundError" | "now">;
+  readonly queryWorkers?: number;
   readonly consumerPort: MessagePort;
   readonly endpointsPort: MessagePort;
 }
@@ -73,6 +75,7 @@ async function start(data: BackThreadData) {
     onIdentityChange: (projectId) => aliasSnapshots.changed(projectId),
   });
   await processor.start();
+  const scanWorkers = new ScanPool({ size: data.queryWorkers });
   const endpoints = new Map([
     ...recordEndpoints({ store, aliases, profiles }),
     ...engineEndpoints(
@@ -80,6 +83,7 @@ async function start(data: BackThreadData) {
         store,
         aliasSnapshots,
         profiles,
+        workers: scanWorkers,
         results: new InProcessResultCache(),
         onResultLookup: (hit) => tell({ type: "resultLookup", hit }),
       },
@@ -91,6 +95,7 @@ async function start(data: BackThreadData) {
     endpoints: [...endpoints.keys()],
     async close() {
       await processor.stop();
+      await scanWorkers.close();
       await store.close();
       await Promise.all([aliases.close(), profiles.close()]);
       registry.close();

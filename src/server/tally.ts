@@ -31,6 +31,8 @@ export interface TallyOptions {
   readonly logger?: Logger;
   /** Sealing and compaction thresholds of the event store (tests make them small). */
   readonly storeOptions?: BackThreadOptions["storeOptions"];
+  /** Threads that decode the segments of cold queries; 0: none. Default: defaultScanWorkers(). */
+  readonly queryWorkers?: number;
 }
 
 export interface RunningTally {
@@ -92,6 +94,7 @@ export async function startTally(options: TallyOptions): Promise<RunningTally> {
   const back = await BackThread.start({
     dataDir: options.dataDir,
     storeOptions: options.storeOptions,
+    queryWorkers: options.queryWorkers,
     consumer: processed,
     log,
     metrics,

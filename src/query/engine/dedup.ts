@@ -33,7 +33,27 @@ export function deadRows(batches: readonly ScanBatch[], cache: EngineCache): Dea
 function singleBatch(batch: ScanBatch, cache: EngineCache): DeadRows {
   const load = () => runDuplicates(dedupColumns(batch));
   if (batch.key === null) return cache.cachedOn(batch.stored, "dead", load);
-  return cache.cached(`${batch.key}\u0000dead`, load, deadBytes);
+  return cache.cached(sealedDeadKey([batch.key]), load, deadBytes);
+}
+
+/**
+ * Puts in the cache what deduplicating a day reads of its sealed segments: their dead rows among
+ * themselves and, when the day also has write buffers, their row hashes. A scan worker runs it on
+ * a cold day (day-decode.ts) so that the main thread finds both.
+ */
+export function prepareSealedDedup(
+  sealed: readonly ScanBatch[],
+  buffered: boolean,
+  cache: EngineCache,
+): void {
+  const columns = sealed.map(dedupColumns);
+  sealedMarks(sealed, columns, cache);
+  if (buffered) for (let s = 0; s < sealed.length; s++) hashes(sealed[s], columns[s], cache);
+}
+
+/** The cache key of the dead rows of a day's sealed segments, named by their keys. */
+export function sealedDeadKey(keys: readonly string[]): string {
+  return keys.length === 1 ? `${keys[0]}\u0000dead` : `${keys.join("\u0001")}\u0001dead`;
 }
 
 /** The dead rows of a day's sealed segments among themselves. */
@@ -45,7 +65,7 @@ function sealedMarks(
   if (sealed.length === 0) return [];
   if (sealed.length === 1) return [singleBatch(sealed[0], cache)];
   return cache.cached(
-    `${sealed.map((b) => b.key).join("\u0001")}\u0001dead`,
+    sealedDeadKey(sealed.map((b) => b.key as string)),
     () => new InsertKeyTable(columns).deadLists(),
     (dead) => dead.reduce((sum, d) => sum + deadBytes(d), 64),
   );

@@ -79,6 +79,16 @@ export class EngineCache {
     return value;
   }
 
+  /**
+   * Keeps a value loaded elsewhere (a scan worker decoded it), as `cached` would have on a miss;
+   * a value the cache already holds stays.
+   */
+  adopt(key: string, value: unknown, bytes: number): void {
+    if (this.lru.peek(key) !== undefined) return;
+    this.stats.decodes++;
+    this.lru.set(key, value, bytes);
+  }
+
   /** The value under `key` if the cache holds it; neither loads nor counts. */
   peek<V>(key: string): V | undefined {
     return this.lru.peek(key) as V | undefined;

@@ -39,7 +39,8 @@ async function countByValue(
   const segments = new ValueSegmenter(read, ids, { absentIsSegment: false, timeZone: source.timeZone });
   const sink = new SeriesSink(buckets.labels.length, type, segments, limits);
   const events = new QueryEvents([event]);
-  await scan(source, { buckets, events, where: undefined, users: type !== "general" }, sink);
+  const reads = { properties: [name] };
+  await scan(source, { buckets, events, where: undefined, users: type !== "general", reads }, sink);
   return { ids, counts: sink.counts };
 }
 
@@ -89,7 +90,7 @@ export async function eventPropertiesTop(
   const events = new QueryEvents([params.event]);
   await scan(
     source,
-    { buckets: last31Days(source), events, where: undefined, users: false },
+    { buckets: last31Days(source), events, where: undefined, users: false, reads: { keyOrders: true } },
     { begin: () => {}, take },
   );
   const out: Record<string, { count: number }> = Object.create(null);

@@ -83,7 +83,8 @@ async function gather(
   const sink = new FunnelSink(shape, timelines, lists);
   // A step may come up to the window after the range's last entry.
   const buckets = withTail(range, range.span.end + params.windowSeconds + 1);
-  await scan(source, { buckets, events, where: params.where, users: true }, sink);
+  const reads = { offsets: true, expressions: [params.on, ...params.steps.map((s) => s.selector)] };
+  await scan(source, { buckets, events, where: params.where, users: true, reads }, sink);
   return sink.users;
 }
 

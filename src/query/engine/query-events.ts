@@ -8,7 +8,7 @@ export class QueryEvents {
   private readonly numbers = new Map<string, number>();
 
   /** `wanted`: the names to count; null counts every event, numbering names as they are met. */
-  constructor(private readonly wanted: readonly string[] | null) {
+  constructor(readonly wanted: readonly string[] | null) {
     if (wanted !== null) for (const name of wanted) this.add(name);
   }
 

@@ -90,7 +90,13 @@ async function compoundedWalk(plan: RetentionPlan, timelines: Timelines): Promis
   const sink = new RetentionSink(shape, timelines, plan.lists);
   await scan(
     source,
-    { buckets: plan.extended, events: returning(params), where: undefined, users: true },
+    {
+      buckets: plan.extended,
+      events: returning(params),
+      where: undefined,
+      users: true,
+      reads: { offsets: true, expressions: [params.where, params.on] },
+    },
     sink,
   );
   const order = timelines.order(sink.users);
@@ -123,12 +129,14 @@ async function birthWalk(plan: RetentionPlan): Promise<Walk> {
       where: params.bornWhere,
       users: true,
       queryUsers,
+      // Offsets only break ties between a user's born rows: most segments never read them.
+      reads: { expressions: [params.on] },
     },
     births,
   );
   const returns = new ReturnBuckets(births, params.intervalCount, plan.extended);
   const request = { buckets: plan.extended, events: returning(params), where: params.where, users: true };
-  await scan(source, { ...request, queryUsers, perRow: false }, returns);
+  await scan(source, { ...request, queryUsers, perRow: false, reads: { idRunEnds: true } }, returns);
   return (into) => walkBirths(births, returns, params.intervalCount, into);
 }
 

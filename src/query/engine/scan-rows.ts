@@ -16,8 +16,14 @@ export interface PlannedBatch {
   users: Int32Array | null;
 }
 
+/** Whether a batch's events table (code → the query's event number) has any wanted event. */
+export function hasWanted(table: Int32Array): boolean {
+  for (let c = 0; c < table.length; c++) if (table[c] >= 0) return true;
+  return false;
+}
+
 /** The one code of a batch's events dictionary that the query wants, or -1 when it wants several. */
-function onlyCode(table: Int32Array): number {
+export function onlyCode(table: Int32Array): number {
   let only = -1;
   for (let c = 0; c < table.length; c++) {
     if (table[c] < 0) continue;

@@ -14,10 +14,11 @@ import { BucketCursor } from "./bucket-cursor.js";
 import { deadRows } from "./dedup.js";
 import { type EngineLimits, limitsOf, QueryLimitError } from "./limits.js";
 import { Pacer } from "./pacer.js";
+import { prefetch, type ScanReads } from "./prefetch.js";
 import type { QueryEvents } from "./query-events.js";
 import { QueryUsers } from "./query-users.js";
 import { ScanBatch, type ScanContext } from "./scan-batch.js";
-import { describe, keptRows, type PlannedBatch, Scratch } from "./scan-rows.js";
+import { describe, hasWanted, keptRows, type PlannedBatch, Scratch } from "./scan-rows.js";
 import type { QuerySource } from "./source.js";
 
 export interface ScanRequest {
@@ -34,6 +35,8 @@ export interface ScanRequest {
    * `events` and `users` unfilled — a sink that works per run of a stored id saves a pass per row.
    */
   readonly perRow?: boolean;
+  /** What the sink reads beyond the scan's own needs: a cold query with scan workers decodes it ahead. */
+  readonly reads?: ScanReads;
 }
 
 /** The rows of one batch that a query keeps, in row order. Arrays are reused: read them in `take`. */
@@ -91,6 +94,8 @@ export async function scan(source: QuerySource, request: ScanRequest, sink: RowS
   const toDay = formatDay(localDay(Math.ceil(span.end) - 1, source.timeZone));
   const snapshot = source.snapshot(fromDay, toDay);
   try {
+    if (source.workers !== undefined)
+      await prefetch(source.workers, snapshot.partitions, request, source.cache, source.signal);
     const pacer = new Pacer(source.signal);
     const planned = await plan(snapshot.partitions, request, scanContextOf(source), limits, pacer);
     const users = request.queryUsers ?? new QueryUsers();
@@ -159,9 +164,4 @@ async function plan(
     });
   }
   return planned;
-}
-
-function hasWanted(table: Int32Array): boolean {
-  for (let c = 0; c < table.length; c++) if (table[c] >= 0) return true;
-  return false;
 }

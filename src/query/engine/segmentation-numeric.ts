@@ -20,7 +20,13 @@ export async function segmentationNumeric(source: QuerySource, params: NumericPa
   const sink = new NumericSink(compile(params.on.node, evalContextOf(source)));
   await scan(
     source,
-    { buckets, events: new QueryEvents([params.event]), where: params.where, users: byUser },
+    {
+      buckets,
+      events: new QueryEvents([params.event]),
+      where: params.where,
+      users: byUser,
+      reads: { expressions: [params.on] },
+    },
     sink,
   );
   const counts = new SeriesCounts(

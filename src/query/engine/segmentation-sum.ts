@@ -44,7 +44,8 @@ async function sumByBucket(source: QuerySource, params: SumParams): Promise<Sums
     }
   };
   const events = new QueryEvents([params.event]);
-  await scan(source, { buckets, events, where: params.where, users: false }, { begin: () => {}, take });
+  const request = { buckets, events, where: params.where, users: false, reads: { expressions: [params.on] } };
+  await scan(source, request, { begin: () => {}, take });
   return { labels: buckets.labels, sums };
 }
 

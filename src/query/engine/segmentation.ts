@@ -28,7 +28,8 @@ export async function segmentation(source: QuerySource, params: SegmentationPara
   if (params.on === undefined) ids.idOf(params.event);
   const sink = new SeriesSink(buckets.labels.length, params.type, segments, limits);
   const events = new QueryEvents([params.event]);
-  await scan(source, { buckets, events, where: params.where, users: params.type !== "general" }, sink);
+  const reads = { expressions: [params.on] };
+  await scan(source, { buckets, events, where: params.where, users: params.type !== "general", reads }, sink);
   const listed =
     params.on === undefined ? [params.event] : topSegments(ids.names, sink.counts, params.type, params.limit);
   return seriesReply(buckets.labels, sink.counts, params.type, listed, (name) => ids.find(name));

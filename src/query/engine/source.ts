@@ -5,6 +5,7 @@ import type { JsonObject } from "../../expr/value.js";
 import type { EventStore, StoreSnapshot } from "../../store/event-store.js";
 import type { EngineCache } from "./engine-cache.js";
 import type { EngineLimits } from "./limits.js";
+import type { ScanPool } from "./scan-pool.js";
 
 /** The profile of a canonical user, or undefined when there is none; read synchronously while scanning. */
 export type ProfileLookup = (canonicalId: string) => JsonObject | undefined;
@@ -24,6 +25,8 @@ export interface QuerySource {
   /** Checked between batches: an aborted query stops with the signal's reason. */
   readonly signal?: AbortSignal;
   readonly limits?: Partial<EngineLimits>;
+  /** Threads that decode the sealed segments a cold query reads; none: it decodes on this thread. */
+  readonly workers?: ScanPool;
 }
 
 export interface StoreSourceOptions {
@@ -34,6 +37,7 @@ export interface StoreSourceOptions {
   readonly cache: EngineCache;
   readonly signal?: AbortSignal;
   readonly limits?: Partial<EngineLimits>;
+  readonly workers?: ScanPool;
 }
 
 /** A source over one project of an event store. */
