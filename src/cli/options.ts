@@ -16,3 +16,13 @@ export function portFrom(flag: string | undefined): number {
 export function hostFrom(flag: string | undefined): string {
   return flag ?? process.env.TALLY_HOST ?? "127.0.0.1";
 }
+
+/** Threads that decode cold queries' segments; undefined leaves the engine's default (cores, at most 4). */
+export function queryWorkersFrom(flag: string | undefined): number | undefined {
+  const raw = flag ?? process.env.TALLY_QUERY_WORKERS;
+  if (raw === undefined) return undefined;
+  const count = Number(raw);
+  if (!/^\d{1,2}$/.test(raw) || count > 64)
+    throw new Error(`--query-workers: "${raw}" is not a thread count from 0 to 64`);
+  return count;
+}

@@ -2,13 +2,14 @@ import type { Command } from "commander";
 import type { Project } from "../projects/project.js";
 import { createLogger } from "../server/log.js";
 import { startTally } from "../server/tally.js";
-import { dataDirFrom, hostFrom, portFrom } from "./options.js";
+import { dataDirFrom, hostFrom, portFrom, queryWorkersFrom } from "./options.js";
 
 interface ServeOptions {
   port?: string;
   host?: string;
   dataDir?: string;
   trustProxy?: boolean;
+  queryWorkers?: string;
 }
 
 function printWelcome(p: Project, host: string, port: number): void {
@@ -32,6 +33,10 @@ export function registerServeCommand(program: Command): void {
     .option("--host <host>", "address to listen on (env TALLY_HOST, default 127.0.0.1; 0.0.0.0 to expose)")
     .option("--data-dir <dir>", "data directory (env TALLY_DATA_DIR, default ./data)")
     .option("--trust-proxy", "take ip=1 client addresses from X-Forwarded-For")
+    .option(
+      "--query-workers <n>",
+      "threads that decode cold queries' segments (env TALLY_QUERY_WORKERS; default: cores, at most 4; 0: none)",
+    )
     .action(async (opts: ServeOptions) => {
       const log = createLogger();
       const host = hostFrom(opts.host);
@@ -41,6 +46,7 @@ export function registerServeCommand(program: Command): void {
         host,
         port: portFrom(opts.port),
         trustProxy: opts.trustProxy,
+        queryWorkers: queryWorkersFrom(opts.queryWorkers),
         logger: log,
       });
       if (tally.createdProject) printWelcome(tally.createdProject, host, tally.port);
