@@ -7,6 +7,7 @@
 
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
+import { startModuleWorker } from "../../util/module-worker.js";
 import type { DayTask, DecodedEntry } from "./day-decode.js";
 import type { DayMessage, DayReply } from "./scan-worker.js";
 
@@ -51,18 +52,9 @@ interface Job {
   readonly query: Query;
 }
 
-/**
- * Compiled code runs scan-worker.js; from TypeScript sources (tests, tsx) a worker does not inherit
- * tsx's loader in Node 20, so it is booted through it (as the store's segment builder is).
- */
+/** scan-worker beside this module, or a test's own entry (plain JavaScript). */
 function startWorker(entry: URL | undefined): Worker {
-  const here = import.meta.url;
-  if (entry !== undefined && !entry.href.endsWith(".ts")) return new Worker(entry);
-  if (entry === undefined && !here.endsWith(".ts")) return new Worker(new URL("./scan-worker.js", here));
-  const script = JSON.stringify((entry ?? new URL("./scan-worker.ts", here)).href);
-  return new Worker(`import("tsx/esm/api").then((tsx) => tsx.tsImport(${script}, ${JSON.stringify(here)}))`, {
-    eval: true,
-  });
+  return entry === undefined ? startModuleWorker(import.meta.url, "scan-worker") : new Worker(entry);
 }
 
 /** One thread and the job it is decoding. */
