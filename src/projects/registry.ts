@@ -186,7 +186,15 @@ export class ProjectRegistry implements ProjectDirectory {
     return this.byTokenMap.get(token);
   }
 
+  /**
+   * Ids come from queued records, which another thread or process accepted with its own copy of
+   * the registry: an id not known here is a project that copy saw first, so look again before
+   * calling it unknown (the processor would otherwise drop its events). Projects are never removed.
+   */
   byId(id: number): Project | undefined {
+    const found = this.byIdMap.get(id);
+    if (found !== undefined) return found;
+    this.refresh();
     return this.byIdMap.get(id);
   }
 

@@ -108,3 +108,14 @@ test("a running registry sees a project added by another process within a second
   assert.equal(seen?.id, printed.id);
   server.close();
 });
+
+test("a project another connection added is found by id at once, before the next poll", () => {
+  const dir = tempDir();
+  const processing = new ProjectRegistry(dir);
+  const ingesting = new ProjectRegistry(dir);
+  const added = ingesting.add({ name: "new" });
+  assert.equal(processing.byId(added.id)?.token, added.token);
+  assert.equal(processing.byId(added.id + 1000), undefined);
+  processing.close();
+  ingesting.close();
+});
