@@ -37,6 +37,8 @@ interface Timed {
   readonly seconds: number;
   /** CPU seconds of the whole process (every thread). */
   readonly cpu: number;
+  /** Seconds the main thread (where `tally serve` also runs ingest) was busy, not idle in its event loop. */
+  readonly mainBusy: number;
   /** Cores other processes kept busy meanwhile, on average (the machine is shared); NaN if unknown. */
   readonly others: number;
 }
@@ -56,19 +58,26 @@ function startClock(): () => Timed {
   const t = process.hrtime.bigint();
   const cpu = process.cpuUsage();
   const machine = machineBusySeconds();
+  const loop = performance.eventLoopUtilization();
   return () => {
     const used = process.cpuUsage(cpu);
     const seconds = Number(process.hrtime.bigint() - t) / 1e9;
     const ours = (used.user + used.system) / 1e6;
-    return { seconds, cpu: ours, others: Math.max(0, machineBusySeconds() - machine - ours) / seconds };
+    const mainBusy = performance.eventLoopUtilization(loop).active / 1000;
+    const others = Math.max(0, machineBusySeconds() - machine - ours) / seconds;
+    return { seconds, cpu: ours, mainBusy, others };
   };
 }
 
 function figures(label: string, timed: Timed): string {
   const rate = Math.round(RECORDS / timed.seconds).toLocaleString("en-US");
   const cpu = ((timed.cpu / RECORDS) * 1e6).toFixed(1);
+  const main = ((timed.mainBusy / RECORDS) * 1e6).toFixed(1);
   const others = Number.isNaN(timed.others) ? "" : `, others ${timed.others.toFixed(1)} cores`;
-  return `${label.padEnd(26)} ${rate.padStart(9)} records/s  (${timed.seconds.toFixed(2)} s, CPU ${cpu} µs/record${others})`;
+  return (
+    `${label.padEnd(26)} ${rate.padStart(9)} records/s  (${timed.seconds.toFixed(2)} s, CPU ${cpu} µs/record, ` +
+    `main thread ${main}${others})`
+  );
 }
 
 /** The stream, appended in chunks as ingest's group commits would. */

@@ -38,6 +38,12 @@ export interface IdentityRefused {
 
 export type IdentityResult = IdentityLinked | IdentityRefused;
 
+/** One identity event as the alias map takes it (identity-events.ts makes these). */
+export type IdentityRequest =
+  | { readonly kind: "alias"; readonly alias: string; readonly distinctId: string }
+  | { readonly kind: "identify"; readonly identifiedId: string; readonly anonId: string }
+  | { readonly kind: "merge"; readonly a: string; readonly b: string };
+
 export interface AliasStore {
   /**
    * The canonical id of each given id (an id in no cluster maps to itself). One round trip to the
@@ -63,6 +69,13 @@ export interface AliasStore {
    * first survives; when only one id is in a cluster, that cluster's; when neither is, `a`.
    */
   merge(projectId: number, a: string, b: string): Promise<IdentityResult>;
+
+  /**
+   * A batch's identity events of one project, in order, as createAlias, identify and merge would
+   * apply them one by one, but in one transaction (one commit) where the store has them: all
+   * applied, or none. One result per request.
+   */
+  applyAll(projectId: number, requests: readonly IdentityRequest[]): Promise<IdentityResult[]>;
 
   /** Every id of `id`'s cluster, canonical id first; `[id]` when it is in no cluster. */
   membersOf(projectId: number, id: string): Promise<string[]>;

@@ -1,9 +1,9 @@
-// The three events that change identity (spec/ingestion.md, Identity), turned into AliasStore calls.
+// The three events that change identity (spec/ingestion.md, Identity), turned into AliasStore requests.
 // Ingest has checked that each carries the properties it needs; a record that still lacks them is
 // left alone here rather than guessed at.
 
 import type { EventEnvelope } from "../queue/envelope.js";
-import type { AliasStore, IdentityResult } from "./alias-store.js";
+import type { IdentityRequest } from "./alias-store.js";
 
 const IDENTITY_EVENTS: ReadonlySet<string> = new Set(["$create_alias", "$identify", "$merge"]);
 
@@ -18,31 +18,27 @@ function stringProperty(props: Readonly<Record<string, unknown>>, name: string):
   return typeof value === "number" ? String(value) : undefined;
 }
 
-/** Applies one identity event; undefined when the event lacks what it needs. */
-export function applyIdentityEvent(
-  aliases: AliasStore,
-  envelope: EventEnvelope,
-): Promise<IdentityResult> | undefined {
-  const { projectId } = envelope;
+/** The alias map request an identity event makes; undefined when the event lacks what it needs. */
+export function identityRequest(envelope: EventEnvelope): IdentityRequest | undefined {
   const props = envelope.record.properties;
   const distinctId = stringProperty(props, "distinct_id");
   switch (envelope.record.event) {
     case "$create_alias": {
       const alias = stringProperty(props, "alias");
       if (distinctId === undefined || alias === undefined) return undefined;
-      return aliases.createAlias(projectId, alias, distinctId);
+      return { kind: "alias", alias, distinctId };
     }
     case "$identify": {
-      const anon = stringProperty(props, "$anon_distinct_id") ?? stringProperty(props, "$anon_id");
-      if (distinctId === undefined || anon === undefined) return undefined;
-      return aliases.identify(projectId, distinctId, anon);
+      const anonId = stringProperty(props, "$anon_distinct_id") ?? stringProperty(props, "$anon_id");
+      if (distinctId === undefined || anonId === undefined) return undefined;
+      return { kind: "identify", identifiedId: distinctId, anonId };
     }
     case "$merge": {
       const ids = Object.hasOwn(props, "$distinct_ids") ? props.$distinct_ids : undefined;
       if (!Array.isArray(ids) || ids.length !== 2) return undefined;
       const [a, b] = ids.map((x) => (typeof x === "number" ? String(x) : x));
       if (typeof a !== "string" || typeof b !== "string") return undefined;
-      return aliases.merge(projectId, a, b);
+      return { kind: "merge", a, b };
     }
     default:
       return undefined;

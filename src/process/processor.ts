@@ -10,7 +10,7 @@ import type { Logger } from "../server/log.js";
 import type { EventStore } from "../store/event-store.js";
 import type { AliasStore } from "./alias-store.js";
 import { DecodedBatch, type QueuedUpdate, type SkipReason } from "./decoded-batch.js";
-import { applyIdentityEvent } from "./identity-events.js";
+import { identityRequest } from "./identity-events.js";
 import type { ProfileBatchItem, ProfileStore } from "./profile-store.js";
 import { parseProfileUpdate } from "./profile-update.js";
 import type { EventToStore } from "./stored-event-from-envelope.js";
@@ -55,25 +55,45 @@ export const BATCH_LIMITS = { maxRecords: 10_000, maxBytes: 8 << 20, lingerMs: 1
 const CONSUMER = "processor";
 const RETRY_MS = [100, 500, 2000, 5000];
 
+/**
+ * Offsets are committed at most this often, and on stop: a commit costs a file write and two
+ * fsyncs, and committing later is safe because a replayed batch changes nothing the store, the
+ * alias map or the profiles already hold; it only makes the replay after a crash longer.
+ */
+export const COMMIT_INTERVAL_MS = 100;
+
 export class Processor {
   private consumer: QueueConsumer | undefined;
   private readonly abort = new AbortController();
   private running: Promise<void> | undefined;
   /** Queue offset below which everything is in the store. */
   processedThrough = 0;
+  /** The offset last committed, and when (ms). */
+  private committedThrough = 0;
+  private lastCommitAt = 0;
+  /** Commits run one after another; a failed one does not stop the next. */
+  private commits: Promise<void> = Promise.resolve();
+  private commitTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly deps: ProcessorDeps) {}
 
   async start(): Promise<void> {
     this.consumer = await this.deps.queue.consumer(CONSUMER);
     this.processedThrough = this.consumer.committed;
+    this.committedThrough = this.consumer.committed;
     this.running = this.loop(this.consumer);
   }
 
+  /** Stops reading, waits for the batch being stored, commits what the store holds. */
   async stop(): Promise<void> {
     this.abort.abort();
     await this.running;
-    await this.consumer?.close();
+    const consumer = this.consumer;
+    if (consumer === undefined) return;
+    await this.commitStored(consumer).catch((error: unknown) => {
+      this.deps.log.error("processor: offset commit on stop failed", { error: String(error) });
+    });
+    await consumer.close();
   }
 
   /**
@@ -120,7 +140,7 @@ export class Processor {
   private async prepare(records: readonly QueueRecord[]): Promise<PreparedBatch> {
     const batch = new DecodedBatch(this.deps.projects, this.skipRecord);
     for (const r of records) batch.add(r);
-    for (const envelope of batch.identity) await this.identity(envelope);
+    await this.applyIdentity(batch.identity);
     const resolved = await this.resolveIds(batch);
     await this.applyProfiles(batch.updates, resolved);
     return { events: batch.events, resolved };
@@ -128,8 +148,35 @@ export class Processor {
 
   private async storeAndCommit(consumer: QueueConsumer, batch: PreparedBatch, next: number): Promise<void> {
     await this.storeEvents(batch.events, batch.resolved);
-    await consumer.commit(next);
     this.processedThrough = next;
+    const wait = this.lastCommitAt + COMMIT_INTERVAL_MS - Date.now();
+    if (wait <= 0) await this.commitStored(consumer);
+    else this.commitTimer ??= setTimeout(() => this.commitLater(consumer), wait).unref();
+  }
+
+  /** A commit the interval put off: the queue may stay quiet, so a timer makes it. */
+  private commitLater(consumer: QueueConsumer): void {
+    this.commitTimer = undefined;
+    if (this.abort.signal.aborted) return; // stop() commits
+    this.commitStored(consumer).catch((error: unknown) => {
+      // The next batch or stop() commits again.
+      this.deps.log.error("processor: offset commit failed", { error: String(error) });
+    });
+  }
+
+  /** Commits the offset below which the store holds everything, unless it is committed already. */
+  private commitStored(consumer: QueueConsumer): Promise<void> {
+    clearTimeout(this.commitTimer);
+    this.commitTimer = undefined;
+    const commit = this.commits.then(async () => {
+      const through = this.processedThrough;
+      if (through <= this.committedThrough) return;
+      this.lastCommitAt = Date.now();
+      await consumer.commit(through);
+      this.committedThrough = through;
+    });
+    this.commits = commit.catch(() => undefined);
+    return commit;
   }
 
   private readonly skipRecord = (reason: SkipReason, record: QueueRecord, error?: unknown): void => {
@@ -143,16 +190,21 @@ export class Processor {
     this.deps.onSkip?.(reason, 1);
   };
 
-  private async identity(envelope: EventEnvelope): Promise<void> {
-    const result = await applyIdentityEvent(this.deps.aliases, envelope);
-    if (result === undefined) return;
-    if (!result.ok) {
-      this.deps.onSkip?.(`identity_${result.reason}`, 1);
-      return;
-    }
-    if (result.changed) this.deps.onIdentityChange?.(envelope.projectId);
-    for (const id of result.absorbedIds) {
-      await this.deps.profiles.mergeProfiles(envelope.projectId, id, result.canonicalId);
+  /** The batch's identity events, in queue order, one alias-map transaction per project. */
+  private async applyIdentity(events: readonly EventEnvelope[]): Promise<void> {
+    for (const [projectId, requests] of byProject(events, identityRequest)) {
+      let changed = false;
+      for (const result of await this.deps.aliases.applyAll(projectId, requests)) {
+        if (!result.ok) {
+          this.deps.onSkip?.(`identity_${result.reason}`, 1);
+          continue;
+        }
+        changed ||= result.changed;
+        for (const id of result.absorbedIds) {
+          await this.deps.profiles.mergeProfiles(projectId, id, result.canonicalId);
+        }
+      }
+      if (changed) this.deps.onIdentityChange?.(projectId);
     }
   }
 
@@ -185,19 +237,26 @@ export class Processor {
   }
 
   private async storeEvents(events: readonly EventToStore[], resolved: Resolved): Promise<void> {
-    const byProject = new Map<number, EventToStore[]>();
-    for (const e of events) {
-      e.resolveTo(resolved.get(e.projectId)?.get(e.sentId));
-      let list = byProject.get(e.projectId);
-      if (list === undefined) {
-        list = [];
-        byProject.set(e.projectId, list);
-      }
-      list.push(e);
-    }
-    for (const [projectId, list] of byProject) {
+    for (const e of events) e.resolveTo(resolved.get(e.projectId)?.get(e.sentId));
+    for (const [projectId, list] of byProject(events, (e) => e)) {
       const project = this.deps.projects.byId(projectId)!;
       await this.deps.store.appendText(projectId, project.timeZone, list);
     }
   }
+}
+
+/** `items` by project, each mapped by `pick` (an undefined pick is left out), in their order. */
+function byProject<T extends { readonly projectId: number }, U>(
+  items: readonly T[],
+  pick: (item: T) => U | undefined,
+): Map<number, U[]> {
+  const lists = new Map<number, U[]>();
+  for (const item of items) {
+    const picked = pick(item);
+    if (picked === undefined) continue;
+    const list = lists.get(item.projectId);
+    if (list === undefined) lists.set(item.projectId, [picked]);
+    else list.push(picked);
+  }
+  return lists;
 }

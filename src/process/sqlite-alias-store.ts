@@ -13,7 +13,7 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import { isAnonymousId } from "./alias-anonymous-id.js";
 import { AliasCache } from "./alias-cache.js";
-import type { AliasStore, IdentityRefusal, IdentityResult } from "./alias-store.js";
+import type { AliasStore, IdentityRefusal, IdentityRequest, IdentityResult } from "./alias-store.js";
 
 const SCHEMA = `
   CREATE TABLE IF NOT EXISTS identity (
@@ -65,10 +65,9 @@ export class SqliteAliasStore implements AliasStore {
   private readonly moveStmt: Database.Statement<[string, number, string], { id: string }>;
   private readonly membersStmt: Database.Statement<{ project: number; id: string }, { id: string }>;
   private readonly snapshotStmt: Database.Statement<[number], { id: string; canonical: string }>;
-  private readonly linkTx: Database.Transaction<
-    (projectId: number, member: string, target: string, taken: IdentityRefusal) => Written
+  private readonly applyTx: Database.Transaction<
+    (projectId: number, requests: readonly IdentityRequest[]) => Written[]
   >;
-  private readonly mergeTx: Database.Transaction<(projectId: number, a: string, b: string) => Written>;
 
   constructor(dataDir: string, options: SqliteAliasStoreOptions = {}) {
     mkdirSync(dataDir, { recursive: true });
@@ -102,10 +101,9 @@ export class SqliteAliasStore implements AliasStore {
     this.snapshotStmt = this.db.prepare(
       "SELECT id, canonical FROM identity WHERE project_id = ? AND id <> canonical",
     );
-    this.linkTx = this.db.transaction((projectId, member, target, taken) =>
-      this.linkInside(projectId, member, target, taken),
+    this.applyTx = this.db.transaction((projectId, requests) =>
+      requests.map((r) => this.requestInside(projectId, r)),
     );
-    this.mergeTx = this.db.transaction((projectId, a, b) => this.mergeInside(projectId, a, b));
   }
 
   async resolveMany(projectId: number, ids: readonly string[]): Promise<Map<string, string>> {
@@ -134,18 +132,28 @@ export class SqliteAliasStore implements AliasStore {
   }
 
   async createAlias(projectId: number, alias: string, distinctId: string): Promise<IdentityResult> {
-    return this.link(projectId, alias, distinctId, "alias-taken");
+    return this.applyOne(projectId, { kind: "alias", alias, distinctId });
   }
 
   async identify(projectId: number, identifiedId: string, anonId: string): Promise<IdentityResult> {
-    return this.link(projectId, anonId, identifiedId, "anon-id-taken");
+    return this.applyOne(projectId, { kind: "identify", identifiedId, anonId });
   }
 
   async merge(projectId: number, a: string, b: string): Promise<IdentityResult> {
-    const refusal = refuseAnonymous(a, b);
-    if (refusal !== undefined) return refusal;
-    if (a === b) return this.unchanged(projectId, a);
-    return this.commit(projectId, this.mergeTx.immediate(projectId, a, b));
+    return this.applyOne(projectId, { kind: "merge", a, b });
+  }
+
+  async applyAll(projectId: number, requests: readonly IdentityRequest[]): Promise<IdentityResult[]> {
+    if (requests.length === 0) return [];
+    // One BEGIN IMMEDIATE … COMMIT, so one sync of the database's log, for the whole batch.
+    const written = this.applyTx.immediate(projectId, requests);
+    for (const w of written) for (const id of w.stale) this.cache.delete(projectId, id);
+    return written.map((w) => w.result);
+  }
+
+  private async applyOne(projectId: number, request: IdentityRequest): Promise<IdentityResult> {
+    const [result] = await this.applyAll(projectId, [request]);
+    return result;
   }
 
   async membersOf(projectId: number, id: string): Promise<string[]> {
@@ -163,12 +171,22 @@ export class SqliteAliasStore implements AliasStore {
     this.db.close();
   }
 
+  /** One request, inside the batch's transaction. */
+  private requestInside(projectId: number, r: IdentityRequest): Written {
+    if (r.kind === "alias") return this.link(projectId, r.alias, r.distinctId, "alias-taken");
+    if (r.kind === "identify") return this.link(projectId, r.anonId, r.identifiedId, "anon-id-taken");
+    const refusal = refuseAnonymous(r.a, r.b);
+    if (refusal !== undefined) return { result: refusal, stale: [] };
+    if (r.a === r.b) return { result: this.unchanged(projectId, r.a), stale: [] };
+    return this.mergeInside(projectId, r.a, r.b);
+  }
+
   /** Puts `member` into `target`'s cluster, unless it already belongs to another one. */
-  private link(projectId: number, member: string, target: string, taken: IdentityRefusal): IdentityResult {
+  private link(projectId: number, member: string, target: string, taken: IdentityRefusal): Written {
     const refusal = refuseAnonymous(member, target);
-    if (refusal !== undefined) return refusal;
-    if (member === target) return this.unchanged(projectId, target);
-    return this.commit(projectId, this.linkTx.immediate(projectId, member, target, taken));
+    if (refusal !== undefined) return { result: refusal, stale: [] };
+    if (member === target) return { result: this.unchanged(projectId, target), stale: [] };
+    return this.linkInside(projectId, member, target, taken);
   }
 
   private linkInside(projectId: number, member: string, target: string, taken: IdentityRefusal): Written {
@@ -208,11 +226,6 @@ export class SqliteAliasStore implements AliasStore {
 
   private unchanged(projectId: number, id: string): IdentityResult {
     return linked(this.clusterOf(projectId, id)?.canonical ?? id, false, [id]);
-  }
-
-  private commit(projectId: number, written: Written): IdentityResult {
-    for (const id of written.stale) this.cache.delete(projectId, id);
-    return written.result;
   }
 
   /**

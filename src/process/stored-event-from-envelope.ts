@@ -6,6 +6,7 @@
 import type { EventEnvelope } from "../queue/envelope.js";
 import { stringifyExact } from "../store/exact-json.js";
 import type { EventText } from "../store/stored-event.js";
+import type { EventScan } from "./event-scan.js";
 
 export class EventToStore implements EventText {
   distinctId: string;
@@ -32,6 +33,12 @@ export class EventToStore implements EventText {
     const text = recordText ?? Buffer.from(stringifyExact(envelope.record) ?? "", "utf8");
     const sent = props.distinct_id ?? "";
     return new EventToStore(offset, envelope.projectId, sent, props.time, envelope.insertIdGenerated, text);
+  }
+
+  /** The event `scan` has just read off `payload`; its text is a view of the payload's bytes. */
+  static scanned(scan: EventScan, payload: Buffer, offset: number): EventToStore {
+    const text = payload.subarray(scan.recordStart, scan.recordEnd);
+    return new EventToStore(offset, scan.projectId, scan.distinctId, scan.time, scan.insertIdGenerated, text);
   }
 
   /** Files the event under `canonical`, the sent id's person, keeping the sent id when it differs. */

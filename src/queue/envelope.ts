@@ -152,7 +152,7 @@ const EVENT_HEAD = '{"k":"event","p":';
 const CHAR = { zero: 48, nine: 57, closeBrace: 125 } as const;
 
 /** Where the digits of a JSON integer without sign or leading zero end, from `at`; -1 if there are none. */
-function digitsEnd(payload: Buffer, at: number): number {
+export function digitsEnd(payload: Uint8Array, at: number): number {
   let p = at;
   while (p < payload.length && payload[p] >= CHAR.zero && payload[p] <= CHAR.nine) p++;
   if (p === at || (payload[at] === CHAR.zero && p > at + 1)) return -1;
@@ -160,7 +160,7 @@ function digitsEnd(payload: Buffer, at: number): number {
 }
 
 /** The integer in bytes `from` … `to` (digits only); NaN past 15 digits, where doubles stop being exact. */
-function integerAt(payload: Buffer, from: number, to: number): number {
+export function integerAt(payload: Uint8Array, from: number, to: number): number {
   if (to - from > 15) return Number.NaN;
   let value = 0;
   for (let p = from; p < to; p++) value = value * 10 + (payload[p] - CHAR.zero);

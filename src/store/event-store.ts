@@ -59,12 +59,19 @@ export interface StoreSnapshot {
 const DAY_DIR = /^\d{4}-\d{2}-\d{2}$/;
 const PROJECT_DIR = /^\d+$/;
 
+/**
+ * Full buffers of one partition sealed at once: one per sealing thread (worker-builder.ts). A
+ * sustained stream keeps one seal busy all the time; with two, the second core takes what the
+ * appending thread leaves of it, instead of the buffer growing while the one seal runs.
+ */
+const SEALS_IN_FLIGHT = 2;
+
 export class EventStore {
   private readonly projects = new Map<number, Map<string, Partition>>();
   private readonly dayFinders = new Map<string, DayFinder>();
   private readonly pending = new Set<Promise<unknown>>();
-  /** Size-triggered seals in flight, one per partition. */
-  private readonly sealing = new Map<Partition, Promise<void>>();
+  /** Size-triggered seals in flight per partition, oldest first (at most SEALS_IN_FLIGHT). */
+  private readonly sealing = new Map<Partition, Promise<void>[]>();
   private timer: NodeJS.Timeout | null = null;
   private maintaining: Promise<void> | null = null;
   private closed = false;
@@ -205,9 +212,12 @@ export class EventStore {
   }
 
   private async appendToDay(p: Partition, events: WalEvent[], now: number): Promise<number> {
-    // Back-pressure: a buffer twice its seal size waits for the seal in flight rather than grow.
+    // Back-pressure: a buffer twice its seal size, with every sealing thread busy, waits for the
+    // oldest seal rather than grow.
     const inFlight = this.sealing.get(p);
-    if (inFlight !== undefined && p.bufferedRows >= 2 * this.sealRows) await inFlight.catch(() => undefined);
+    if (inFlight !== undefined && inFlight.length >= SEALS_IN_FLIGHT && p.bufferedRows >= 2 * this.sealRows) {
+      await inFlight[0].catch(() => undefined);
+    }
     const count = await this.track(p.append(events, now));
     this.sealIfFull(p);
     return count;
@@ -223,9 +233,18 @@ export class EventStore {
   }
 
   private sealIfFull(p: Partition): void {
-    if (p.bufferedRows < this.sealRows || this.sealing.has(p)) return;
-    const seal = this.track(p.seal()).finally(() => this.sealing.delete(p));
-    this.sealing.set(p, seal);
+    let inFlight = this.sealing.get(p);
+    if (p.bufferedRows < this.sealRows || (inFlight?.length ?? 0) >= SEALS_IN_FLIGHT) return;
+    if (inFlight === undefined) {
+      inFlight = [];
+      this.sealing.set(p, inFlight);
+    }
+    const list = inFlight;
+    const seal = this.track(p.seal()).finally(() => {
+      list.splice(list.indexOf(seal), 1);
+      if (list.length === 0 && this.sealing.get(p) === list) this.sealing.delete(p);
+    });
+    list.push(seal);
     seal.catch(this.onBackgroundError);
   }
 

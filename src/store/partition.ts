@@ -67,6 +67,12 @@ class SerialQueue {
   }
 }
 
+/** A frozen buffer's segment being built: its file name and the build. */
+interface Build {
+  readonly file: string;
+  readonly built: Promise<BuiltSegment>;
+}
+
 /** What a snapshot of a partition holds: batches to scan and files to close when done. */
 export interface PartitionView {
   readonly batches: EventBatch[];
@@ -76,6 +82,8 @@ export interface PartitionView {
 export class Partition {
   private active = new WriteBuffer();
   private readonly frozen: WriteBuffer[] = [];
+  /** Builds of frozen buffers, started when each was frozen; a failed one is redone by the next seal. */
+  private readonly builds = new Map<WriteBuffer, Build>();
   private readonly appends = new SerialQueue();
   private readonly seals = new SerialQueue();
   private readonly merges = new SerialQueue();
@@ -205,16 +213,34 @@ export class Partition {
     });
   }
 
-  /** Seals the active buffer (and any frozen one left by a failed seal) into segments. */
+  /**
+   * Seals the active buffer (and any frozen one left by a failed seal) into segments. The buffer is
+   * frozen and its segment starts building at once, beside a seal still in flight (the builder may
+   * have a thread free: at the end of a burst the appending thread is idle); segments join the
+   * manifest in the order their buffers were frozen, so `sealedThrough` never passes a row that is
+   * only in a write-ahead file.
+   */
   seal(): Promise<void> {
+    const frozen = this.appends.run(async () => {
+      if (this.active.rowCount === 0) return;
+      this.frozen.push(this.active);
+      this.startBuild(this.active);
+      this.active = new WriteBuffer();
+    });
     return this.seals.run(async () => {
-      await this.appends.run(async () => {
-        if (this.active.rowCount === 0) return;
-        this.frozen.push(this.active);
-        this.active = new WriteBuffer();
-      });
+      await frozen;
       while (this.frozen.length > 0) await this.sealBuffer(this.frozen[0]);
     });
+  }
+
+  private startBuild(buffer: WriteBuffer): Build {
+    const file = segmentName(this.nextSegment++);
+    const built = this.builder.seal(join(this.dir, file), buffer.payloads, buffer.rowCount);
+    const build = { file, built };
+    this.builds.set(buffer, build);
+    // Awaited by sealBuffer in freezing order: a failure before then must not count as unhandled.
+    built.catch(() => undefined);
+    return build;
   }
 
   /**
@@ -231,8 +257,15 @@ export class Partition {
   }
 
   private async sealBuffer(buffer: WriteBuffer): Promise<void> {
-    const file = segmentName(this.nextSegment++);
-    const built = await this.builder.seal(join(this.dir, file), buffer.payloads, buffer.rowCount);
+    const build = this.builds.get(buffer) ?? this.startBuild(buffer);
+    const { file } = build;
+    let built: BuiltSegment;
+    try {
+      built = await build.built;
+    } finally {
+      // Done with, or failed: a failed build fails this seal, and the next seal builds again.
+      this.builds.delete(buffer);
+    }
     const added = (m: Manifest): Manifest => ({
       ...m,
       sealedThrough: Math.max(m.sealedThrough, buffer.maxOffset),

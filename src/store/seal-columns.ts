@@ -18,6 +18,8 @@ import { WalHeads } from "./wal-heads.js";
  */
 class KeyNode {
   readonly next = new Map<string, KeyNode>();
+  /** The child a row took last: rows of one kind take it again, found by a compare, not a lookup. */
+  last: KeyNode | null = null;
   /** The key order of rows whose names end here; -1 until a row does. */
   order = -1;
 
@@ -81,7 +83,12 @@ export class SealColumns implements SegmentColumns {
     // An object from JSON.parse: for-in yields its own keys, in order, without making a list of them
     // (Object.prototype has no enumerable keys).
     for (const key in event.properties) {
-      const child = node.next.get(key) ?? this.grow(node, key);
+      // Keys from JSON.parse are internalised: the compare is of two pointers.
+      let child = node.last;
+      if (child === null || child.name !== key) {
+        child = node.next.get(key) ?? this.grow(node, key);
+        node.last = child;
+      }
       child.writer?.set(j, event.properties[key] as Value);
       node = child;
     }

@@ -1,10 +1,12 @@
-// Builds segments in worker threads: one for seals and one for merges, so a seal (which appends wait
-// for once a buffer is full) never queues behind a long compaction. Each thread keeps its tasks in
-// the order they were asked for, starts on first use, does not keep the process alive, and is
-// started again if it dies; a task in flight when it dies fails, and the partition retries it at its
-// next seal or compaction.
+// Builds segments in worker threads: two for seals and one for merges, so a seal (which appends wait
+// for once a buffer is full) never queues behind a long compaction, and two seals (a full buffer's
+// and the rest's at the end of a burst, when the appending thread is idle) run on two cores. Each
+// thread keeps its tasks in the order they were asked for, starts on first use, does not keep the
+// process alive, and is started again if it dies; a task in flight when it dies fails, and the
+// partition retries it at its next seal or compaction.
 
-import { Worker } from "node:worker_threads";
+import type { Worker } from "node:worker_threads";
+import { startModuleWorker } from "../util/module-worker.js";
 import { StoreError, type StoreErrorCode } from "./errors.js";
 import type { BuildReply, BuildTask } from "./seal-worker.js";
 import type { BuiltSegment, SegmentBuilder, SegmentInput } from "./segment-build.js";
@@ -16,17 +18,8 @@ interface Pending {
   reject(error: Error): void;
 }
 
-/**
- * The worker's entry. Compiled code runs seal-worker.js; when the store runs from its TypeScript
- * sources (tests, tsx), a worker does not inherit tsx's loader in Node 20, so it is booted through it.
- */
 function startWorker(): Worker {
-  const here = import.meta.url;
-  if (!here.endsWith(".ts")) return new Worker(new URL("./seal-worker.js", here));
-  const entry = JSON.stringify(new URL("./seal-worker.ts", here).href);
-  return new Worker(`import("tsx/esm/api").then((tsx) => tsx.tsImport(${entry}, ${JSON.stringify(here)}))`, {
-    eval: true,
-  });
+  return startModuleWorker(import.meta.url, "seal-worker");
 }
 
 /** One worker thread and the tasks sent to it. */
@@ -62,6 +55,11 @@ class BuildThread {
       p.reject(Object.assign(new Error(reply.message), reply.code === undefined ? {} : { code: reply.code }));
   }
 
+  /** Tasks sent and not yet answered. */
+  get busy(): number {
+    return this.pending.size;
+  }
+
   run(task: Task): Promise<BuiltSegment> {
     const worker = this.ensureWorker();
     const id = this.nextId++;
@@ -83,12 +81,15 @@ class BuildThread {
 }
 
 export class WorkerBuilder implements SegmentBuilder {
-  private readonly sealer = new BuildThread();
+  private readonly sealers = [new BuildThread(), new BuildThread()];
   private readonly merger = new BuildThread();
 
   seal(path: string, payloads: readonly Buffer[], rows: number): Promise<BuiltSegment> {
+    // The less busy thread; the second starts only once a seal finds the first busy.
+    const [first, second] = this.sealers;
+    const sealer = second.busy < first.busy ? second : first;
     // The payloads live in SharedArrayBuffers: the worker reads the same memory, nothing is copied.
-    return this.sealer.run({ kind: "seal", path, payloads, rows });
+    return sealer.run({ kind: "seal", path, payloads, rows });
   }
 
   merge(path: string, inputs: readonly SegmentInput[]): Promise<BuiltSegment> {
@@ -96,6 +97,6 @@ export class WorkerBuilder implements SegmentBuilder {
   }
 
   async close(): Promise<void> {
-    await Promise.all([this.sealer.close(), this.merger.close()]);
+    await Promise.all([...this.sealers.map((t) => t.close()), this.merger.close()]);
   }
 }

@@ -246,3 +246,30 @@ test("a small cache still resolves correctly when ids are evicted", async () => 
   await store.merge(P, "c", "b");
   assert.deepEqual(await resolve(store, ...ids), ["a", "a", "a", "d", "e", "f"]);
 });
+
+test("a batch of identity events is applied in one transaction, each as it would be alone", async () => {
+  const statements: string[] = [];
+  const batched = open(tempDir(), { onStatement: (sql) => statements.push(sql) });
+  const alone = open();
+  const requests = [
+    { kind: "identify", identifiedId: "user-1", anonId: "anon-1" },
+    { kind: "alias", alias: "nick", distinctId: "anon-1" },
+    { kind: "identify", identifiedId: "user-2", anonId: "anon-1" },
+    { kind: "merge", a: "user-3", b: "user-1" },
+    { kind: "alias", alias: "undefined", distinctId: "user-3" },
+  ] as const;
+  const before = statements.filter((sql) => /^BEGIN/i.test(sql)).length;
+  const results = await batched.applyAll(P, requests);
+  assert.equal(statements.filter((sql) => /^BEGIN/i.test(sql)).length - before, 1, "one transaction");
+  const oneByOne: IdentityResult[] = [
+    await alone.identify(P, "user-1", "anon-1"),
+    await alone.createAlias(P, "nick", "anon-1"),
+    await alone.identify(P, "user-2", "anon-1"),
+    await alone.merge(P, "user-3", "user-1"),
+    await alone.createAlias(P, "undefined", "user-3"),
+  ];
+  assert.deepEqual(results, oneByOne);
+  assert.equal(results[2].ok, false, "anon-1 already belongs to user-1");
+  const ids = ["anon-1", "nick", "user-1", "user-3", "user-2"];
+  assert.deepEqual(await resolve(batched, ...ids), await resolve(alone, ...ids));
+});

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
-import { Processor } from "../../src/process/processor.js";
+import { COMMIT_INTERVAL_MS, Processor } from "../../src/process/processor.js";
 import { SqliteProfileStore } from "../../src/process/profile-sqlite-store.js";
 import { SqliteAliasStore } from "../../src/process/sqlite-alias-store.js";
 import type { Project, ProjectDirectory } from "../../src/projects/project.js";
@@ -95,4 +95,51 @@ test("the processor stores every event under its person, batch after batch, and 
       Array.from({ length: 20 }, (_, i) => i),
     );
   }
+});
+
+test("offsets are committed at most every interval while batches stream in, and stop() commits the last", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "tally-processor-"));
+  dirs.push(dir);
+  const queue = await openLog({ dir: join(dir, "queue"), fsync: false });
+  const payloads = Array.from({ length: 400 }, (_, i) => event(`E${i}`, { distinct_id: `u${i % 7}` }));
+  await queue.append(payloads);
+  const commits: number[] = [];
+  const counting: typeof queue = Object.create(queue);
+  counting.consumer = async (name) => {
+    const consumer = await queue.consumer(name);
+    const commit = consumer.commit.bind(consumer);
+    return Object.assign(consumer, {
+      commit: (offset: number) => {
+        commits.push(offset);
+        return commit(offset);
+      },
+    });
+  };
+  const store = await EventStore.open(join(dir, "events"), { maintenanceIntervalMs: 0 });
+  const aliases = new SqliteAliasStore(dir);
+  const profiles = new SqliteProfileStore(dir);
+  const log = createLogger(() => {});
+  const deps = { queue: counting, store, aliases, profiles, projects: PROJECTS, log, batchRecords: 2 };
+  const processor = new Processor(deps);
+  const started = Date.now();
+  await processor.start();
+  while (processor.processedThrough < payloads.length) await sleep(5);
+  const elapsed = Date.now() - started;
+  await processor.stop();
+  assert.equal(commits.at(-1), payloads.length, "the last stored offset is committed on stop");
+  assert.ok(
+    commits.every((offset, i) => i === 0 || offset > commits[i - 1]),
+    "commits only move forward",
+  );
+  // 200 batches: one commit per interval, the first at once, and the one on stop.
+  assert.ok(
+    commits.length <= Math.ceil(elapsed / COMMIT_INTERVAL_MS) + 2,
+    `${commits.length} commits in ${elapsed} ms`,
+  );
+  const reopened = await queue.consumer("processor");
+  assert.equal(reopened.committed, payloads.length);
+  await reopened.close();
+  await store.close();
+  await Promise.all([aliases.close(), profiles.close()]);
+  await queue.close();
 });
