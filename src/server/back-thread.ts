@@ -19,6 +19,7 @@ import { ScanPool } from "../query/engine/scan-pool.js";
 import { InProcessResultCache } from "../query/result-cache.js";
 import { PortConsumer } from "../queue/port-consumer.js";
 import { EventStore, type EventStoreOptions } from "../store/event-store.js";
+import { setThisThreadNice } from "../util/thread-priority.js";
 import type { LogFields, Logger } from "./log.js";
 
 export interface BackThreadData {
@@ -44,6 +45,14 @@ export type BackMessage =
 
 export type BackCommand = { readonly type: "close" };
 
+/**
+ * The back thread and the threads it starts (sealing, scan workers) run at a lower priority than
+ * ingestion: when the cores are short, an accepted event waits in the queue a little longer rather
+ * than a client waiting for its `1`. The processor still gets its share and catches up when the
+ * burst ends; the queue's disk bound (a 503) is the limit if a flood never ends.
+ */
+const BACK_THREAD_NICE = 10;
+
 const port = parentPort;
 if (port === null) throw new Error("back-thread.ts runs as a worker thread");
 const tell = (message: BackMessage) => port.postMessage(message);
@@ -54,6 +63,7 @@ const log: Logger = {
 };
 
 async function start(data: BackThreadData) {
+  setThisThreadNice(BACK_THREAD_NICE);
   const registry = new ProjectRegistry(data.dataDir);
   registry.watch();
   const store = await EventStore.open(join(data.dataDir, "events"), {
