@@ -25,6 +25,8 @@ export interface BackThreadOptions {
 
 /** Waits before starting a dead back thread again: 1 s, doubling to 30 s while it keeps dying young. */
 const RESTART_MS = { first: 1000, max: 30_000, healthyAfter: 60_000 } as const;
+/** How long a stop waits for the back thread to finish its batch and close its files. */
+const CLOSE_WAIT_MS = 30_000;
 
 interface Incarnation {
   readonly worker: Worker;
@@ -73,12 +75,19 @@ export class BackThread {
     const current = this.#current;
     if (current === null) return;
     const exited = new Promise((resolve) => current.worker.once("exit", resolve));
+    let timer: NodeJS.Timeout | undefined;
     const closed = new Promise<void>((resolve) => {
       current.worker.on("message", (m: BackMessage) => m.type === "closed" && resolve());
       current.worker.once("exit", () => resolve());
+      // A stop must not hang on a stuck query or disk: what was not committed is processed again.
+      timer = setTimeout(() => {
+        this.options.log.error("back thread did not close in time; stopping it", { waitedMs: CLOSE_WAIT_MS });
+        resolve();
+      }, CLOSE_WAIT_MS);
     });
     current.worker.postMessage({ type: "close" } satisfies BackCommand);
     await closed;
+    clearTimeout(timer);
     // Whatever still holds its event loop (a timer, an idle pool) must not hold the process's.
     await current.worker.terminate();
     await exited;
