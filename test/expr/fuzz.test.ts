@@ -6,19 +6,8 @@ import { describe, it } from "node:test";
 import { ExprError } from "../../src/expr/errors.js";
 import { evaluate } from "../../src/expr/interpret.js";
 import { parse } from "../../src/expr/parser.js";
+import { seededRandom } from "../seeded-random.js";
 import { loadExprCases } from "./expr-cases.js";
-
-/** mulberry32: a tiny, well-mixed 32-bit PRNG; returns floats in [0, 1). */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const CHARS = Array.from(`()[],+-*/%<>=!"'\\ \n\t.0123456789eEaxyz_Nu😀é{}@#`);
 const TOKENS = [
@@ -133,21 +122,21 @@ function check(source: string): number {
 
 describe("parser fuzzing", () => {
   it("returns a tree or an ExprError for 1,500 random strings", () => {
-    const rand = mulberry32(0x7a11);
+    const rand = seededRandom(0x7a11);
     let slowest = 0;
     for (let i = 0; i < 1500; i++) slowest = Math.max(slowest, check(randomText(rand)));
     assert.ok(slowest < SLOWEST_PARSE_MS, `slowest parse took ${slowest} ms`);
   });
 
   it("returns a tree or an ExprError for 1,500 random token sequences", () => {
-    const rand = mulberry32(0xbeef);
+    const rand = seededRandom(0xbeef);
     let slowest = 0;
     for (let i = 0; i < 1500; i++) slowest = Math.max(slowest, check(randomTokens(rand)));
     assert.ok(slowest < SLOWEST_PARSE_MS, `slowest parse took ${slowest} ms`);
   });
 
   it("returns a tree or an ExprError for 2,000 mutations of the shared cases", () => {
-    const rand = mulberry32(0xc0ffee);
+    const rand = seededRandom(0xc0ffee);
     let slowest = 0;
     let accepted = 0;
     for (let i = 0; i < 2000; i++) {

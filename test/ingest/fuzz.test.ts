@@ -9,6 +9,7 @@ import { decodeBody } from "../../src/ingest/decode.js";
 import { IngestError } from "../../src/ingest/ingest-error.js";
 import { DEFAULT_LIMITS } from "../../src/ingest/limits.js";
 import type { IngestRoute } from "../../src/ingest/metrics.js";
+import { seededRandom } from "../seeded-random.js";
 import {
   ALPHA,
   basicAuth,
@@ -19,18 +20,6 @@ import {
   type TestServer,
   trackEvent,
 } from "./harness.js";
-
-/** mulberry32: small, fast, and the same sequence for the same seed everywhere. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const ROUTES: IngestRoute[] = ["track", "engage", "groups", "import"];
 const TYPES = [
@@ -98,7 +87,7 @@ function choose<T>(items: readonly T[], next: () => number): T {
 
 describe("decoder fuzzing", () => {
   test("random and mutated bodies only ever fail as request errors with a status, never as a throw", () => {
-    const next = random(0x7a11);
+    const next = seededRandom(0x7a11);
     const projects = new FakeProjects();
     const bases = seeds();
     for (let round = 0; round < 1500; round++) {
@@ -135,7 +124,7 @@ describe("handler fuzzing", () => {
   after(() => server.close());
 
   test("random requests get the spec's replies: never a 500, and the server keeps answering", async () => {
-    const next = random(0xbad5eed);
+    const next = seededRandom(0xbad5eed);
     const bases = seeds();
     const seen = new Set<number>();
     for (let round = 0; round < 250; round++) {

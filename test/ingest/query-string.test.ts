@@ -2,18 +2,7 @@ import assert from "node:assert/strict";
 import { parse } from "node:querystring";
 import { describe, it } from "node:test";
 import { MAX_QUERY_FIELDS, parseQueryString } from "../../src/ingest/query-string.js";
-
-/** Small seeded PRNG (mulberry32), so a failure names a reproducible case. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from "../seeded-random.js";
 
 // Raw non-ASCII next to a broken escape is left out: querystring then mangles the raw character or
 // not depending on where its scanner last saw a valid escape; the case below pins Tally's reading.
@@ -45,7 +34,7 @@ function randomQuery(next: () => number): string {
 
 describe("parseQueryString", () => {
   it("reads fields exactly as node:querystring.parse does, on 20,000 seeded random strings", () => {
-    const next = random(7);
+    const next = seededRandom(7);
     for (let i = 0; i < 20_000; i++) {
       const text = randomQuery(next);
       assert.deepEqual({ ...parseQueryString(text) }, { ...parse(text) }, JSON.stringify(text));

@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { EventScan, MAX_DEPTH } from "../../src/process/event-scan.js";
 import { decodeEventWithText, type EventEnvelope, encodeEnvelope } from "../../src/queue/envelope.js";
-import { randomEvents, seededRandom } from "../store/random-events.js";
+import { seededRandom } from "../seeded-random.js";
+import { randomEvents } from "../store/random-events.js";
 
 const T = Date.UTC(2024, 4, 14, 9) / 1000;
 

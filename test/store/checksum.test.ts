@@ -5,7 +5,8 @@ import { after, test } from "node:test";
 import { EventStore } from "../../src/store/event-store.js";
 import { SegmentBatch } from "../../src/store/segment-batch.js";
 import { SegmentFile } from "../../src/store/segment-reader.js";
-import { randomEvents, seededRandom } from "./random-events.js";
+import { seededRandom } from "../seeded-random.js";
+import { randomEvents } from "./random-events.js";
 import { readAll, removeTempDirs, tempDir } from "./store-helpers.js";
 
 after(removeTempDirs);

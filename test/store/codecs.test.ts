@@ -4,7 +4,7 @@ import { ByteReader, ByteWriter } from "../../src/store/byte-io.js";
 import { decodeInts, encodeInts, IntEncoding } from "../../src/store/int-codec.js";
 import { decimalScale, decodeNumbers, encodeNumbers } from "../../src/store/number-codec.js";
 import { decodeStringList, encodeStringList } from "../../src/store/string-list-codec.js";
-import { seededRandom } from "./random-events.js";
+import { seededRandom } from "../seeded-random.js";
 
 function intsRoundTrip(values: number[]): { encoding: number; bytes: number } {
   const encoded = encodeInts(Float64Array.from(values));

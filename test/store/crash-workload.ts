@@ -1,7 +1,8 @@
 // The events the crash test's child appends, shared so the parent can check what came through.
 
 import type { StoredEvent } from "../../src/store/stored-event.js";
-import { randomEvents, seededRandom } from "./random-events.js";
+import { seededRandom } from "../seeded-random.js";
+import { randomEvents } from "./random-events.js";
 
 export const CHILD_BATCH = 40;
 

@@ -5,8 +5,9 @@ import { join } from "node:path";
 import { after, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { EventStore } from "../../src/store/event-store.js";
+import { seededRandom } from "../seeded-random.js";
 import { CHILD_BATCH, childEvents } from "./crash-workload.js";
-import { randomEvents, seededRandom } from "./random-events.js";
+import { randomEvents } from "./random-events.js";
 import { exactText, readAll, removeTempDirs, tempDir } from "./store-helpers.js";
 
 after(removeTempDirs);

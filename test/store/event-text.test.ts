@@ -6,7 +6,8 @@ import { crc32 } from "node:zlib";
 import type { JsonObject } from "../../src/expr/value.js";
 import { EventStore } from "../../src/store/event-store.js";
 import type { EventText, StoredEvent } from "../../src/store/stored-event.js";
-import { randomEvents, seededRandom } from "./random-events.js";
+import { seededRandom } from "../seeded-random.js";
+import { randomEvents } from "./random-events.js";
 import { exactText, readAll, removeTempDirs, tempDir } from "./store-helpers.js";
 
 after(removeTempDirs);

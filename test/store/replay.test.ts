@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { after, test } from "node:test";
 import { EventStore } from "../../src/store/event-store.js";
-import { randomEvents, seededRandom } from "./random-events.js";
+import { seededRandom } from "../seeded-random.js";
+import { randomEvents } from "./random-events.js";
 import { readAll, removeTempDirs, tempDir } from "./store-helpers.js";
 
 after(removeTempDirs);

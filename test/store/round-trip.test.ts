@@ -3,7 +3,8 @@ import { after, test } from "node:test";
 import { columnValue } from "../../src/expr/columns.js";
 import { EventStore } from "../../src/store/event-store.js";
 import type { StoredEvent } from "../../src/store/stored-event.js";
-import { randomEvents, seededRandom } from "./random-events.js";
+import { seededRandom } from "../seeded-random.js";
+import { randomEvents } from "./random-events.js";
 import { exactText, readAll, removeTempDirs, tempDir } from "./store-helpers.js";
 
 after(removeTempDirs);

@@ -6,7 +6,8 @@ import { readManifest } from "../../src/store/manifest.js";
 import { Partition } from "../../src/store/partition.js";
 import { inThreadBuilder, type SegmentBuilder } from "../../src/store/segment-build.js";
 import { eventTextOf } from "../../src/store/wal-record.js";
-import { randomEvents, seededRandom } from "./random-events.js";
+import { seededRandom } from "../seeded-random.js";
+import { randomEvents } from "./random-events.js";
 import { removeTempDirs, tempDir } from "./store-helpers.js";
 
 after(removeTempDirs);

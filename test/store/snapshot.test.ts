@@ -5,7 +5,8 @@ import { columnValue, Tag } from "../../src/expr/columns.js";
 import { BufferBatch } from "../../src/store/buffer-batch.js";
 import { EventStore } from "../../src/store/event-store.js";
 import type { StoredEvent } from "../../src/store/stored-event.js";
-import { randomEvents, seededRandom } from "./random-events.js";
+import { seededRandom } from "../seeded-random.js";
+import { randomEvents } from "./random-events.js";
 import { readAll, removeTempDirs, tempDir } from "./store-helpers.js";
 
 after(removeTempDirs);

@@ -8,8 +8,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { datasetSource } from "../../../src/query/engine/dataset-source.js";
+import { seededRandom } from "../../seeded-random.js";
 import { asJson, ROUTES } from "./endpoints.js";
-import { randomDataset, seededRandom } from "./random-dataset.js";
+import { randomDataset } from "./random-dataset.js";
 import { ENDPOINTS, randomQuery } from "./random-queries.js";
 
 const DATASETS = 24;

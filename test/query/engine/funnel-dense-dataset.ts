@@ -5,7 +5,8 @@
 
 import type { JsonObject, Value } from "../../../src/expr/value.js";
 import type { StoredEvent } from "../../../src/query/reference/dataset.js";
-import { type DatasetShape, pick, type Random, seededRandom } from "./random-dataset.js";
+import { type Random, seededRandom } from "../../seeded-random.js";
+import { type DatasetShape, pick } from "./random-dataset.js";
 
 export const DENSE_NAMES = ["A", "B", "C"];
 

@@ -9,8 +9,9 @@ import { join } from "node:path";
 import { datasetSource } from "../../../src/query/engine/dataset-source.js";
 import type { QuerySource } from "../../../src/query/engine/source.js";
 import type { Dataset } from "../../../src/query/reference/dataset.js";
+import { type Random, seededRandom } from "../../seeded-random.js";
 import { asJson } from "./endpoints.js";
-import { type DatasetShape, type Random, randomDataset, seededRandom } from "./random-dataset.js";
+import { type DatasetShape, randomDataset } from "./random-dataset.js";
 
 export interface DifferentialCase {
   readonly name: string;

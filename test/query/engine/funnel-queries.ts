@@ -3,7 +3,8 @@
 // units, `on` and `where` over strings, numbers, lists and profiles, birth and compounded
 // retention with born_where, interval_count, and ranges inside, across and outside the data.
 
-import { pick, type Random } from "./random-dataset.js";
+import type { Random } from "../../seeded-random.js";
+import { pick } from "./random-dataset.js";
 
 /** The names of random-dataset.ts, and one that never happens. */
 export const EVENTS = ["Buy", "Visit", "Sign up", "constructor", "Missing"];

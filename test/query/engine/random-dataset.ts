@@ -5,20 +5,7 @@
 
 import type { JsonObject, Value } from "../../../src/expr/value.js";
 import type { Dataset, StoredEvent } from "../../../src/query/reference/dataset.js";
-
-export type Random = () => number;
-
-/** mulberry32: small, fast and good enough for test data. */
-export function seededRandom(seed: number): Random {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { type Random, seededRandom } from "../../seeded-random.js";
 
 export function pick<T>(random: Random, items: readonly T[]): T {
   return items[Math.floor(random() * items.length)];

@@ -2,7 +2,8 @@
 // types, `on` and `where` over strings, numbers, lists, profiles and the system properties, limits,
 // numeric buckets, date ranges inside, across and outside the data, and `interval`.
 
-import { pick, type Random } from "./random-dataset.js";
+import type { Random } from "../../seeded-random.js";
+import { pick } from "./random-dataset.js";
 
 export type Endpoint =
   | "segmentation"

@@ -20,10 +20,11 @@ import { parseAddictionParams, parseRetentionParams } from "../../../src/query/p
 import * as refAddiction from "../../../src/query/reference/addiction.js";
 import * as refFunnels from "../../../src/query/reference/funnels.js";
 import * as refRetention from "../../../src/query/reference/retention.js";
+import { seededRandom } from "../../seeded-random.js";
 import { asJson, ROUTES } from "./endpoints.js";
 import { compareWithReference, type DifferentialCase } from "./funnel-differential.js";
 import { randomAddictionQuery, randomFunnelQuery, randomRetentionQuery } from "./funnel-queries.js";
-import { randomDataset, seededRandom } from "./random-dataset.js";
+import { randomDataset } from "./random-dataset.js";
 import { ENDPOINTS, randomQuery } from "./random-queries.js";
 
 const pool = new ScanPool({ size: 2 });

@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { UniqueUsers } from "../../../src/query/engine/unique-users.js";
-import { seededRandom } from "./random-dataset.js";
+import { seededRandom } from "../../seeded-random.js";
 
 describe("UniqueUsers", () => {
   it("says whether a user is new in a cell, before and after moving from bitmaps to hashed pairs", () => {
