@@ -147,8 +147,11 @@ export function serveEndpoints(port: MessagePort, endpoints: ReadonlyMap<string,
     const served = calls.get(message.id);
     if (served === undefined) return;
     if (message.op === "ack") served.acked();
-    else if (message.op === "abort") served.abort();
-    else
+    else if (message.op === "abort") {
+      served.abort();
+      // A stream the caller gave up on before it was produced is never produced.
+      if (served.stream !== null) calls.delete(message.id);
+    } else
       produce(served).catch((error: unknown) => {
         calls.delete(message.id);
         fail(message.id, error);
