@@ -41,6 +41,12 @@ export class TallyMetrics {
     registers: [this.registry],
   });
 
+  readonly backThreadRestarts = new Counter({
+    name: "tally_back_thread_restarts_total",
+    help: "Times the back thread (processing, store, queries) died or failed to start again; each is retried",
+    registers: [this.registry],
+  });
+
   constructor(options: { defaultMetrics?: boolean } = {}) {
     if (options.defaultMetrics !== false)
       collectDefaultMetrics({ register: this.registry, prefix: "tally_" });

@@ -159,6 +159,7 @@ export class BackThread {
     this.#current = null;
     dead?.calls.failAll(new HttpError(503, "the query engine is restarting; retry shortly"));
     if (this.#closing) return;
+    this.options.metrics.backThreadRestarts.inc();
     if (dead !== null && Date.now() - dead.startedAt > RESTART_MS.healthyAfter)
       this.#restartMs = RESTART_MS.first;
     const wait = this.#restartMs;

@@ -52,6 +52,8 @@ test("when the back thread dies, ingestion goes on, queries answer 503, and it c
     (e) => e.length === 12,
     10_000,
   );
+  const metrics = await (await fetch(`${t.base}/metrics`)).text();
+  assert.match(metrics, /^tally_back_thread_restarts_total 1$/m);
   const ids = back.map((e) => (e as { properties: { distinct_id: string } }).properties.distinct_id).sort();
   assert.deepEqual(
     ids,
