@@ -15,7 +15,7 @@ import { type Answer, dayLabel, type FunnelDate, rangeDays, rangeWeeks } from ".
 import type { ColumnChunk } from "./query-columns.js";
 import { EVENT_NAMES } from "./query-generate.js";
 import { type BenchQuery, FUNNEL_STEPS, type QueryRange, RETENTION_WEEKS } from "./query-queries.js";
-import { COUNTRIES, PLANS } from "./query-users.js";
+import { COUNTRIES, PLANS } from "./synthetic-stream.js";
 
 const TABLE = `CREATE TABLE events (
   event VARCHAR, distinct_id VARCHAR, time DOUBLE, off INTEGER, country VARCHAR, plan VARCHAR, amount DOUBLE)`;

@@ -6,7 +6,8 @@
 import type { JsonObject, Value } from "../src/expr/value.js";
 import type { StoredEvent } from "../src/store/stored-event.js";
 import { type Random, random } from "./query-random.js";
-import { base36, drawUser, REFERRERS, type Users } from "./query-users.js";
+import { base36, drawUser, type Users } from "./query-users.js";
+import { REFERRERS } from "./synthetic-stream.js";
 
 export interface DataSetConfig {
   readonly seed: number;

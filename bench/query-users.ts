@@ -4,37 +4,7 @@
 
 import type { Value } from "../src/expr/value.js";
 import { type Random, random } from "./query-random.js";
-
-export const COUNTRIES = [
-  "US",
-  "DE",
-  "GB",
-  "FR",
-  "IN",
-  "BR",
-  "JP",
-  "CA",
-  "NL",
-  "ES",
-  "IT",
-  "PL",
-  "SE",
-  "AU",
-  "MX",
-];
-/** Index = code in the benchmark's columns; users without a plan have code PLANS.length. */
-export const PLANS = ["free", "starter", "pro", "enterprise"];
-const OS = ["Windows", "Mac OS X", "iOS", "Android", "Linux"];
-const BROWSERS = ["Chrome", "Safari", "Firefox", "Edge", "Mobile Safari", "Samsung Internet"];
-const LIBS = ["web", "iphone", "android"];
-export const REFERRERS = [
-  "$direct",
-  "https://www.google.com/",
-  "https://t.co/",
-  "https://www.facebook.com/",
-  "https://news.ycombinator.com/",
-];
-const UTM = ["newsletter", "google", "twitter", "partner"];
+import { BROWSERS, COUNTRIES, LIBS, OS, PLANS, REFERRERS, UTM } from "./synthetic-stream.js";
 
 export interface Users {
   readonly ids: readonly string[];

@@ -13,7 +13,7 @@ import { EventStore } from "../src/store/event-store.js";
 import type { SegmentBatch } from "../src/store/segment-batch.js";
 import type { StoredEvent } from "../src/store/stored-event.js";
 import { random } from "./query-random.js";
-import { BROWSERS, COUNTRIES, EVENTS, LIBS, OS, USERS } from "./synthetic-stream.js";
+import { BROWSERS, COUNTRIES, EVENTS, LIBS, OS, REFERRERS, USERS, UTM } from "./synthetic-stream.js";
 
 const ROWS = Number(process.argv[2] ?? 300_000);
 const DAY = "2024-05-14";
@@ -22,15 +22,6 @@ const DAY_START = Date.parse(`${DAY}T00:00:00Z`) / 1000;
 // The data set: 20 event names, 30 properties of mixed kinds (per-user device and location
 // properties, per-event pages and amounts, lists, objects, a property whose kind changes), 100,000
 // users with skewed activity in sessions, times in whole milliseconds as ingest makes them.
-
-const REFERRERS = [
-  "$direct",
-  "https://www.google.com/",
-  "https://t.co/",
-  "https://www.facebook.com/",
-  "https://news.ycombinator.com/",
-];
-const UTM = ["newsletter", "google", "twitter", "partner"];
 
 function hex(rand: () => number, n: number): string {
   let s = "";

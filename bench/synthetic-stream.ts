@@ -54,16 +54,17 @@ export const COUNTRIES = [
   "MX",
 ];
 export const LIBS = ["web", "iphone", "android"];
-const PLANS = ["free", "starter", "pro", "enterprise"];
+/** Index = code in the query benchmark's columns; users without a plan have code PLANS.length. */
+export const PLANS = ["free", "starter", "pro", "enterprise"];
 const ZONES = ["America/New_York", "Europe/Berlin", "Europe/London", "Asia/Tokyo", "America/Sao_Paulo"];
-const REFERRERS = [
+export const REFERRERS = [
   "$direct",
   "https://www.google.com/",
   "https://t.co/",
   "https://www.facebook.com/",
   "https://news.ycombinator.com/",
 ];
-const UTM = ["newsletter", "google", "twitter", "partner"];
+export const UTM = ["newsletter", "google", "twitter", "partner"];
 const PAGES = ["", "pricing", "docs", "blog", "cart", "product"];
 
 function pick<T>(rand: () => number, list: readonly T[]): T {
