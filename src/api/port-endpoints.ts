@@ -239,12 +239,13 @@ export class PortEndpoints {
           });
           written.catch(() => this.#post({ op: "abort", id }));
         };
-        waiting.chunks = (message) => {
+        const chunks = (message: ToCaller) => {
           if (message.kind === "chunk") write(message.chunk);
           else if (message.kind === "end") finish();
           else if (message.kind === "error") finish(fromWire(message.error));
         };
-        this.#waiting.set(id, { ...waiting, reject: finish });
+        // From here on the call's messages are chunks, and a failure of the port ends the stream.
+        this.#waiting.set(id, { resolve: waiting.resolve, reject: finish, chunks });
         this.#post({ op: "produce", id });
       });
     return { kind: "stream", contentType, produce };

@@ -143,6 +143,10 @@ function unpack({ offsets, ends, bytes }: PackedRecords): QueueRecord[] {
   return records;
 }
 
+/** A request that gets a reply, before its id is added. */
+type AskRequest = DistributiveOmit<Extract<Request, { readonly id: number }>, "id">;
+type DistributiveOmit<T, K extends keyof T> = T extends unknown ? Omit<T, K> : never;
+
 type Pending = { resolve: (reply: Reply & { ok: true }) => void; reject: (error: QueueError) => void };
 
 /** The consuming side: a QueueConsumer whose reads, waits and commits are served on `port`. */
@@ -186,11 +190,11 @@ export class PortConsumer implements QueueConsumer {
 
   async waitForRecords(signal?: AbortSignal): Promise<boolean> {
     if (signal?.aborted) return false;
-    const id = this.#nextId;
+    const id = this.#nextId++;
     const cancel = () => this.port.postMessage({ op: "cancelWait", wait: id } satisfies Request);
     signal?.addEventListener("abort", cancel, { once: true });
     try {
-      return (await this.#ask({ op: "wait" })).found === true;
+      return (await this.#ask({ op: "wait" }, id)).found === true;
     } catch (error) {
       if (error instanceof QueueError && error.code === "queue_closed") return false;
       throw error;
@@ -216,13 +220,8 @@ export class PortConsumer implements QueueConsumer {
     await this.#ask({ op: "close" }).catch(() => undefined);
   }
 
-  #ask(
-    request:
-      | { op: "state" | "wait" | "close" }
-      | { op: "read"; limits: ReadLimits }
-      | { op: "commit"; offset: Offset },
-  ) {
-    const id = this.#nextId++;
+  /** Sends a request that expects a reply; `id` is the caller's when it must know it first. */
+  #ask(request: AskRequest, id = this.#nextId++) {
     return new Promise<Reply & { ok: true }>((resolve, reject) => {
       this.#pending.set(id, { resolve, reject });
       this.port.postMessage({ ...request, id });
