@@ -9,10 +9,14 @@ import type { TestContext } from "node:test";
 import { decodeEnvelope, type Envelope } from "../../src/queue/envelope.js";
 import { openLog } from "../../src/queue/log.js";
 import type { QueueRecord } from "../../src/queue/queue.js";
+import { endChildren } from "./tally-process.js";
 
 export async function tempDataDir(t: TestContext): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), "tally-server-"));
-  t.after(() => rm(dir, { recursive: true, force: true }));
+  t.after(async () => {
+    await endChildren(t);
+    await rm(dir, { recursive: true, force: true });
+  });
   return dir;
 }
 

@@ -40,6 +40,19 @@ function childEnv(extra: Readonly<Record<string, string>> = {}): NodeJS.ProcessE
   return { ...env, ...extra };
 }
 
+/** How to end each child a test started (test/server/helpers.ts tempDataDir waits for them). */
+const childrenOf = new WeakMap<TestContext, (() => Promise<void>)[]>();
+
+/**
+ * Kills what is left of the children `t` started. A test's after-hooks run in the order they were
+ * added and stop at the first that throws, so a hook removing a data directory that was added
+ * before the server's must end the server itself: removal races a server still writing there,
+ * and a failed removal would leave the child alive and the test file hanging.
+ */
+export async function endChildren(t: TestContext): Promise<void> {
+  for (const end of childrenOf.get(t) ?? []) await end();
+}
+
 /** Starts `tally serve` and resolves once it logs the port it listens on. */
 export async function startServe(t: TestContext, options: ServeOptions = {}): Promise<TallyProcess> {
   const child = spawn(process.execPath, ["--import", "tsx", MAIN, "serve", ...(options.args ?? [])], {
@@ -48,12 +61,16 @@ export async function startServe(t: TestContext, options: ServeOptions = {}): Pr
     stdio: ["ignore", "pipe", "pipe"],
   });
   const exited = once(child, "exit").then(([code, signal]) => ({ code, signal }) as Exit);
-  t.after(async () => {
+  const end = async () => {
     if (child.exitCode === null && child.signalCode === null) {
       child.kill("SIGKILL");
       await exited;
     }
-  });
+  };
+  t.after(end);
+  const ends = childrenOf.get(t) ?? [];
+  childrenOf.set(t, ends);
+  ends.push(end);
   let out = "";
   let err = "";
   child.stdout?.setEncoding("utf8").on("data", (chunk: string) => {
