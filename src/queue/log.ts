@@ -1,16 +1,17 @@
 // The embedded queue: a durable log of checksummed records in segment files (format: README.md).
-// Appends are group-committed: one writer loop takes every append waiting, frames them into one
-// Buffer, writes it and fsyncs once; each append resolves after the fsync that covered it.
+// Appends are group-committed (group-commit.ts): the appends of one turn of the event loop are
+// framed into one Buffer, written and fsynced once; each resolves after the fsync that covered it.
 
 import { mkdir } from "node:fs/promises";
 import { checkConsumerName, writeCommittedOffset } from "./consumer-offsets.js";
 import { lockQueueDir, type ReleaseLock } from "./dir-lock.js";
 import { queueErrorFromIo } from "./file-io.js";
+import { GROUPS_IN_FLIGHT, GroupCommit } from "./group-commit.js";
 import { LatencyCounter } from "./latency-histogram.js";
 import { LogConsumer, type LogView } from "./log-consumer.js";
 import type { AppendReceipt, Offset, Queue, QueueConsumer, QueueStats } from "./queue.js";
 import { QueueError, QueueFullError } from "./queue.js";
-import { encodeRecords, MAX_RECORD_BYTES, RECORD_HEADER_BYTES } from "./record-frame.js";
+import { MAX_RECORD_BYTES, RECORD_HEADER_BYTES } from "./record-frame.js";
 import { type RecoveredLog, type RecoveryReport, recoverLog } from "./recovery.js";
 import { removeConsumedSegments } from "./retention.js";
 import type { Segment } from "./segment-files.js";
@@ -31,6 +32,8 @@ export interface LogOptions {
   readonly fsync?: boolean;
   /** The clock retention is measured by. */
   readonly now?: () => number;
+  /** Groups written and fsyncing at once (group-commit.ts). Default 3. */
+  readonly groupsInFlight?: number;
 }
 
 type Settings = Required<LogOptions>;
@@ -42,27 +45,8 @@ const DEFAULTS = {
   maxRecordBytes: 64 << 20,
   fsync: true,
   now: Date.now,
+  groupsInFlight: GROUPS_IN_FLIGHT,
 } as const;
-
-/** A group's buffer stops growing here, so one slow write never holds a huge backlog. */
-const MAX_GROUP_BYTES = 16 << 20;
-
-/** A group written to the tail whose fsync is running; `synced` never rejects. */
-interface GroupInFlight {
-  readonly group: PendingAppend[];
-  readonly size: number;
-  /** Offset of its first record. */
-  readonly base: Offset;
-  readonly records: number;
-  readonly synced: Promise<QueueError | null>;
-}
-
-interface PendingAppend {
-  readonly payloads: readonly Buffer[];
-  readonly size: number;
-  readonly resolve: (receipt: AppendReceipt) => void;
-  readonly reject: (error: QueueError) => void;
-}
 
 export async function openLog(options: LogOptions): Promise<EmbeddedLog> {
   const settings: Settings = { ...DEFAULTS, ...withoutUndefined(options), dir: options.dir };
@@ -83,6 +67,7 @@ export class EmbeddedLog implements Queue {
   readonly #settings: Settings;
   readonly #segments: Segment[];
   readonly #writer: TailWriter;
+  readonly #groups: GroupCommit;
   readonly #releaseLock: ReleaseLock;
   readonly #committed: Map<string, number>;
   readonly #consumers = new Map<string, LogConsumer>();
@@ -92,9 +77,8 @@ export class EmbeddedLog implements Queue {
   readonly #view: LogView;
   #nextOffset: Offset;
   #bytes: number;
-  #pending: PendingAppend[] = [];
+  /** Bytes appended but not yet durable (or refused). */
   #pendingBytes = 0;
-  #writing: Promise<void> | null = null;
   #closed = false;
   #counts = { appends: 0, records: 0, rejectedFull: 0, fsyncs: 0 };
 
@@ -115,6 +99,18 @@ export class EmbeddedLog implements Queue {
         this.#fsyncSeconds.observe(seconds);
       },
     });
+    this.#groups = new GroupCommit(
+      this.#writer,
+      this.#nextOffset,
+      {
+        durable: (base, records, bytes, appends) => this.#durable(base, records, bytes, appends),
+        refused: (bytes, appends, error) => {
+          this.#pendingBytes -= bytes;
+          if (error.code === "queue_full") this.#counts.rejectedFull += appends;
+        },
+      },
+      settings.groupsInFlight,
+    );
     this.#view = this.#viewForConsumers();
     this.#sweeper = this.#startSweeper();
     this.#sweep(false);
@@ -144,10 +140,8 @@ export class EmbeddedLog implements Queue {
       );
     }
     return new Promise((resolve, reject) => {
-      this.#pending.push({ payloads, size, resolve, reject });
       this.#pendingBytes += size;
-      // The first append waits for the rest of this turn of the event loop to join its group.
-      this.#writing ??= new Promise<void>((next) => setImmediate(next)).then(() => this.#writeGroups());
+      this.#groups.add({ payloads, size, resolve, reject });
     });
   }
 
@@ -190,84 +184,20 @@ export class EmbeddedLog implements Queue {
     if (this.#closed) return;
     this.#closed = true;
     if (this.#sweeper !== null) clearInterval(this.#sweeper);
-    await this.#writing;
+    await this.#groups.idle();
     for (const wake of [...this.#waiters]) wake();
     await Promise.all([...this.#consumers.values()].map((consumer) => consumer.close()));
     await this.#writer.close();
     await this.#releaseLock();
   }
 
-  /**
-   * The writer loop: while one group's fsync runs, the next one gathers. When the fsync ends, the
-   * next group is written and its fsync started before the finished group is answered, so the disk
-   * never waits for the replies (a socket write each) of the group before; one group at a time is
-   * written but not yet durable, so a failure only ever undoes that one.
-   */
-  async #writeGroups(): Promise<void> {
-    let syncing: GroupInFlight | null = null;
-    while (syncing !== null || this.#pending.length > 0) {
-      const finished: GroupInFlight = syncing ?? this.#startGroup(this.#takeGroup(), this.#nextOffset);
-      const failure = await finished.synced;
-      const follows = failure === null ? finished.base + finished.records : finished.base;
-      syncing = this.#pending.length > 0 ? this.#startGroup(this.#takeGroup(), follows) : null;
-      this.#settleGroup(finished, failure);
-    }
-    this.#writing = null;
-  }
-
-  #takeGroup(): PendingAppend[] {
-    let count = 0;
-    let bytes = 0;
-    while (
-      count < this.#pending.length &&
-      (count === 0 || bytes + this.#pending[count].size <= MAX_GROUP_BYTES)
-    ) {
-      bytes += this.#pending[count].size;
-      count++;
-    }
-    return this.#pending.splice(0, count);
-  }
-
-  /** One Buffer for the whole group, one write (now, before this returns), one fsync (in flight). */
-  #startGroup(group: PendingAppend[], base: Offset): GroupInFlight {
-    let size = 0;
-    let records = 0;
-    for (const append of group) {
-      size += append.size;
-      records += append.payloads.length;
-    }
-    const buffer = Buffer.allocUnsafe(size);
-    let at = 0;
-    for (const append of group) at = encodeRecords(buffer, at, append.payloads);
-    const synced = this.#writer.write(buffer, base).then(
-      () => null,
-      (error: unknown) => queueErrorFromIo(error, "appending to the queue"),
-    );
-    return { group, size, base, records, synced };
-  }
-
-  #settleGroup({ group, size, base }: GroupInFlight, failure: QueueError | null): void {
-    this.#pendingBytes -= size;
-    if (failure !== null) {
-      this.#rejectGroup(group, failure);
-      return;
-    }
-    this.#bytes += size;
-    let first = base;
-    for (const append of group) {
-      const receipt = { first, count: append.payloads.length };
-      first += receipt.count;
-      this.#counts.appends++;
-      this.#counts.records += receipt.count;
-      append.resolve(receipt);
-    }
-    this.#nextOffset = first;
+  #durable(base: Offset, records: number, bytes: number, appends: number): void {
+    this.#pendingBytes -= bytes;
+    this.#bytes += bytes;
+    this.#counts.appends += appends;
+    this.#counts.records += records;
+    this.#nextOffset = base + records;
     for (const wake of [...this.#waiters]) wake();
-  }
-
-  #rejectGroup(group: PendingAppend[], error: QueueError): void {
-    if (error.code === "queue_full") this.#counts.rejectedFull += group.length;
-    for (const append of group) append.reject(error);
   }
 
   #hasRoomFor(size: number): boolean {
@@ -318,7 +248,7 @@ export class EmbeddedLog implements Queue {
 }
 
 function checkSettings(settings: Settings): void {
-  const positive = ["segmentBytes", "maxBytes", "maxRecordBytes"] as const;
+  const positive = ["segmentBytes", "maxBytes", "maxRecordBytes", "groupsInFlight"] as const;
   for (const key of positive) {
     if (!(settings[key] > 0))
       throw new RangeError(`queue option ${key} must be above 0, not ${settings[key]}`);

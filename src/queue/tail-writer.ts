@@ -1,10 +1,9 @@
-// Writes group buffers at the end of the tail segment and makes them durable, rolling to a new
-// segment once the tail reaches its size. A failed write is undone (truncated away) so the tail
-// only ever holds whole, durable records; if even the undo fails, the writer refuses all further
-// writes until a restart runs recovery.
+// The log's tail segment as the group commit uses it (group-commit.ts): writes at its end, fsyncs,
+// cuts back a failed write, and rolls to a new segment once the tail reaches its size.
 
 import { type FileHandle, open } from "node:fs/promises";
 import { queueErrorFromIo, type WriteSync, writeFullySync } from "./file-io.js";
+import type { GroupTail } from "./group-commit.js";
 import { QueueError } from "./queue.js";
 import { type Segment, segmentPath, syncDir } from "./segment-files.js";
 
@@ -18,7 +17,7 @@ export interface TailWriterOptions {
   readonly writeSync?: WriteSync;
 }
 
-export class TailWriter {
+export class TailWriter implements GroupTail {
   #file: FileHandle;
   #broken: QueueError | null = null;
 
@@ -31,44 +30,57 @@ export class TailWriter {
     this.#file = file;
   }
 
+  get end(): number {
+    return this.#tail().size;
+  }
+
+  get full(): boolean {
+    return this.#tail().size >= this.options.segmentBytes;
+  }
+
   /**
-   * Appends `group` (whole framed records starting at offset `base`) and makes it durable. The
-   * write itself is synchronous (into the page cache, before this returns unless the segment
-   * rolls): a thread-pool round trip per group cost the group commit a tenth of its cycle.
+   * Appends `group` (whole framed records) at the tail's end, synchronously: into the page cache,
+   * a thread-pool round trip per group cost the group commit a tenth of its cycle. The tail's size
+   * counts it at once, though it is not durable yet: consumers read only up to the log's durable
+   * offset. A write that fails part way leaves bytes past the size; the log cuts them back.
    */
-  async write(group: Buffer, base: number): Promise<void> {
+  writeNow(group: Buffer): void {
     if (this.#broken !== null) throw this.#broken;
-    let tail = this.#tail();
-    if (tail.size >= this.options.segmentBytes) tail = await this.#roll(base);
-    const at = tail.size;
-    // Counted now: the next group is written while this one's fsync runs.
-    tail.size = at + group.length;
-    try {
-      writeFullySync(this.#file.fd, group, at, this.options.writeSync);
-      if (this.options.fsync) await this.#sync();
-    } catch (error) {
-      tail.size = at;
-      await this.#undo(at, error);
-      throw queueErrorFromIo(error, "appending to the queue");
-    }
+    const tail = this.#tail();
+    writeFullySync(this.#file.fd, group, tail.size, this.options.writeSync);
+    tail.size += group.length;
   }
 
-  async close(): Promise<void> {
-    await this.#file.close();
-  }
-
-  #tail(): Segment {
-    return this.segments[this.segments.length - 1];
-  }
-
-  async #sync(): Promise<void> {
+  /** Makes every byte written so far durable. */
+  async sync(): Promise<void> {
+    if (!this.options.fsync) return;
     const started = process.hrtime.bigint();
     await this.#file.datasync();
     this.options.onFsync(Number(process.hrtime.bigint() - started) / 1e9);
   }
 
+  /**
+   * Removes everything from byte `at` of the tail on, durably. If even that fails, the writer refuses
+   * all further writes until a restart runs recovery.
+   */
+  async cutBack(at: number): Promise<void> {
+    if (this.#broken !== null) throw this.#broken;
+    try {
+      await this.#file.truncate(at);
+      if (this.options.fsync) await this.#file.datasync();
+      this.#tail().size = at;
+    } catch (error) {
+      this.#broken = new QueueError(
+        "queue_io",
+        "the queue could not undo a failed write; restart the server so recovery can cut the tail",
+        { cause: error },
+      );
+      throw this.#broken;
+    }
+  }
+
   /** Starts a new segment whose first record will be `base`. Every byte of the old one is durable. */
-  async #roll(base: number): Promise<Segment> {
+  async roll(base: number): Promise<void> {
     let next: FileHandle;
     try {
       next = await open(segmentPath(this.options.dir, base), "wx");
@@ -78,21 +90,14 @@ export class TailWriter {
     }
     await this.#file.close();
     this.#file = next;
-    const segment: Segment = { base, size: 0, consumedAt: null };
-    this.segments.push(segment);
-    return segment;
+    this.segments.push({ base, size: 0, consumedAt: null });
   }
 
-  async #undo(at: number, cause: unknown): Promise<void> {
-    try {
-      await this.#file.truncate(at);
-      if (this.options.fsync) await this.#file.datasync();
-    } catch (error) {
-      this.#broken = new QueueError(
-        "queue_io",
-        "the queue could not undo a failed write; restart the server so recovery can cut the tail",
-        { cause: [cause, error] },
-      );
-    }
+  async close(): Promise<void> {
+    await this.#file.close();
+  }
+
+  #tail(): Segment {
+    return this.segments[this.segments.length - 1];
   }
 }

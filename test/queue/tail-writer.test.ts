@@ -26,7 +26,7 @@ function fullDiskFile() {
   return { file: file as unknown as FileHandle, writeSync, calls };
 }
 
-test("a write the disk refuses part way is cut back, reported as queue_full, and the next write works", async () => {
+test("a write the disk refuses part way is reported as queue_full, cut back, and the next write works", async () => {
   const { file, writeSync, calls } = fullDiskFile();
   const segments: Segment[] = [{ base: 0, size: 100, consumedAt: null }];
   const fsyncs: number[] = [];
@@ -37,11 +37,32 @@ test("a write the disk refuses part way is cut back, reported as queue_full, and
     onFsync: (seconds) => fsyncs.push(seconds),
     writeSync,
   });
-  await assert.rejects(writer.write(Buffer.alloc(10), 7), { code: "queue_full" });
+  assert.throws(() => writer.writeNow(Buffer.alloc(10)), { code: "ENOSPC" });
+  assert.equal(writer.end, 100, "a failed write is not counted");
+  await writer.cutBack(100);
   assert.deepEqual(calls, ["write 10@100", "write 5@105", "truncate 100", "datasync"]);
   assert.equal(segments[0].size, 100, "the tail still ends after its last durable record");
 
-  await writer.write(Buffer.alloc(10), 7);
+  writer.writeNow(Buffer.alloc(10));
+  await writer.sync();
   assert.equal(segments[0].size, 110);
   assert.equal(fsyncs.length, 1);
+});
+
+test("a tail that cannot be cut back refuses every later write", async () => {
+  const { file, writeSync } = fullDiskFile();
+  (file as unknown as { truncate: () => Promise<void> }).truncate = async () => {
+    throw Object.assign(new Error("input/output error"), { code: "EIO" });
+  };
+  const segments: Segment[] = [{ base: 0, size: 0, consumedAt: null }];
+  const writer = new TailWriter(segments, file, {
+    dir: "/nonexistent",
+    segmentBytes: 1 << 20,
+    fsync: true,
+    onFsync: () => {},
+    writeSync,
+  });
+  assert.throws(() => writer.writeNow(Buffer.alloc(10)));
+  await assert.rejects(writer.cutBack(0), { code: "queue_io", message: /restart the server/ });
+  assert.throws(() => writer.writeNow(Buffer.alloc(10)), { code: "queue_io" });
 });

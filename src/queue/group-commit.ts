@@ -1,0 +1,260 @@
+// Group commit with fsyncs in flight side by side. Appends that arrive in one turn of the event
+// loop form a group: framed into one Buffer, written at the tail's end (synchronously, into the page
+// cache) and fdatasync'ed. The next turn's group does not wait for that fsync: up to
+// GROUPS_IN_FLIGHT groups are written and syncing at once, so a request waits for about one fsync,
+// not for the one before it as well. Groups are answered strictly in the order they were written:
+// a record is acknowledged only when it and every record before it are durable, since recovery
+// cuts the log at the first bad record.
+//
+// A failed write or fsync cuts the tail back to the failed group's first byte, which also removes
+// every group written after it; those are refused with the same error once their own fsyncs have
+// ended, and only then do new groups start.
+
+import { queueErrorFromIo } from "./file-io.js";
+import type { AppendReceipt, Offset, QueueError } from "./queue.js";
+import { encodeRecords } from "./record-frame.js";
+
+/**
+ * By default at most this many groups are written but not yet durable. Three fsyncs side by side
+ * took the disk here from ~4,300 to ~7,300 fsyncs a second; more would crowd libuv's four threads,
+ * which gzip inflation and the consumers' reads share.
+ */
+export const GROUPS_IN_FLIGHT = 3;
+
+/** A group's buffer stops growing here, so one slow write never holds a huge backlog. */
+const MAX_GROUP_BYTES = 16 << 20;
+
+/** Where groups go: the log's tail segment (TailWriter), or a test's stand-in. */
+export interface GroupTail {
+  /** Bytes in the tail now: where the next write lands. */
+  readonly end: number;
+  /** The next write must start a new segment; only done once every write before is durable. */
+  readonly full: boolean;
+  /** Starts the segment whose first record is `base`. */
+  roll(base: Offset): Promise<void>;
+  /** Writes `group` at `end`, wholly, before returning; throws if the disk refuses. */
+  writeNow(group: Buffer): void;
+  /** Makes every byte written so far durable. */
+  sync(): Promise<void>;
+  /** Removes every byte from `at` on, durably (a failed write or fsync, and all after it). */
+  cutBack(at: number): Promise<void>;
+}
+
+export interface PendingAppend {
+  readonly payloads: readonly Buffer[];
+  /** Framed bytes. */
+  readonly size: number;
+  readonly resolve: (receipt: AppendReceipt) => void;
+  readonly reject: (error: QueueError) => void;
+}
+
+/** What the log learns as groups end. */
+export interface GroupEvents {
+  /** Records `base` … `base + records - 1` of `appends` appends, `bytes` framed, are durable; in offset order. */
+  durable(base: Offset, records: number, bytes: number, appends: number): void;
+  /** A group of `bytes` was refused with `error`. */
+  refused(bytes: number, appends: number, error: QueueError): void;
+}
+
+interface GroupInFlight {
+  readonly appends: PendingAppend[];
+  readonly bytes: number;
+  readonly base: Offset;
+  readonly records: number;
+  /** The tail's length before the group's write: where a cut back goes. */
+  readonly at: number;
+  /** Resolves once the write and fsync ended, well or not. */
+  readonly ended: Promise<void>;
+  done: boolean;
+  failure: QueueError | null;
+}
+
+export class GroupCommit {
+  #pending: PendingAppend[] = [];
+  readonly #inFlight: GroupInFlight[] = [];
+  /** The offset the next group starts at (records written, durable or not). */
+  #written: Offset;
+  #turnScheduled = false;
+  /** No group starts: a segment is being started, or a failure is being cut back. */
+  #halted = false;
+  /** A failure is being cut back. */
+  #cutting = false;
+  #idleWaiters: (() => void)[] = [];
+
+  constructor(
+    private readonly tail: GroupTail,
+    nextOffset: Offset,
+    private readonly events: GroupEvents,
+    private readonly maxInFlight = GROUPS_IN_FLIGHT,
+  ) {
+    this.#written = nextOffset;
+  }
+
+  /** Queues an append; it joins the group of this turn of the event loop. */
+  add(append: PendingAppend): void {
+    this.#pending.push(append);
+    if (this.#turnScheduled) return;
+    this.#turnScheduled = true;
+    setImmediate(() => {
+      this.#turnScheduled = false;
+      this.#pump();
+    });
+  }
+
+  /** Resolves once every append added so far has been answered. */
+  idle(): Promise<void> {
+    if (this.#isIdle()) return Promise.resolve();
+    return new Promise((resolve) => this.#idleWaiters.push(resolve));
+  }
+
+  #isIdle(): boolean {
+    return this.#pending.length === 0 && this.#inFlight.length === 0 && !this.#halted;
+  }
+
+  /** Starts groups while there are appends waiting and room in flight. */
+  #pump(): void {
+    while (this.#pending.length > 0 && this.#inFlight.length < this.maxInFlight && !this.#halted) {
+      if (this.tail.full) {
+        if (this.#inFlight.length === 0) void this.#roll();
+        break;
+      }
+      this.#start(this.#takeGroup());
+    }
+    this.#wakeIfIdle();
+  }
+
+  async #roll(): Promise<void> {
+    this.#halted = true;
+    try {
+      await this.tail.roll(this.#written);
+    } catch (error) {
+      const appends = this.#takeGroup();
+      this.#refuse(appends, sumBytes(appends), queueErrorFromIo(error, "starting a new queue segment"));
+    }
+    this.#halted = false;
+    this.#pump();
+  }
+
+  #takeGroup(): PendingAppend[] {
+    let count = 0;
+    let bytes = 0;
+    const pending = this.#pending;
+    while (count < pending.length && (count === 0 || bytes + pending[count].size <= MAX_GROUP_BYTES)) {
+      bytes += pending[count].size;
+      count++;
+    }
+    if (count === pending.length) {
+      this.#pending = [];
+      return pending;
+    }
+    return pending.splice(0, count);
+  }
+
+  /** Frames and writes the group now, and starts its fsync. */
+  #start(appends: PendingAppend[]): void {
+    let bytes = 0;
+    let records = 0;
+    for (const append of appends) {
+      bytes += append.size;
+      records += append.payloads.length;
+    }
+    const buffer = Buffer.allocUnsafe(bytes);
+    let framed = 0;
+    for (const append of appends) framed = encodeRecords(buffer, framed, append.payloads);
+    const at = this.tail.end;
+    const written = this.#writeNow(buffer);
+    const group: GroupInFlight = {
+      appends,
+      bytes,
+      base: this.#written,
+      records,
+      at,
+      done: false,
+      failure: null,
+      ended: written.then(
+        () => {
+          group.done = true;
+        },
+        (error: unknown) => {
+          group.failure = queueErrorFromIo(error, "appending to the queue");
+          group.done = true;
+          // Nothing more is written until the failure is cut away.
+          this.#halted = true;
+        },
+      ),
+    };
+    this.#written += records;
+    this.#inFlight.push(group);
+    void group.ended.then(() => this.#advance());
+  }
+
+  /** The write happens before this returns (groups reach the file in order); the fsync runs on. */
+  #writeNow(buffer: Buffer): Promise<void> {
+    try {
+      this.tail.writeNow(buffer);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.tail.sync();
+  }
+
+  /** Answers the finished groups at the head, in order; a failed one starts the cut back. */
+  #advance(): void {
+    const inFlight = this.#inFlight;
+    // The groups behind the head go to the disk before the head's appenders are answered.
+    if (inFlight.length > 0 && inFlight[0].done && inFlight[0].failure === null) {
+      const finished: GroupInFlight[] = [];
+      while (inFlight.length > 0 && inFlight[0].done && inFlight[0].failure === null)
+        finished.push(inFlight.shift() as GroupInFlight);
+      this.#pump();
+      for (const group of finished) this.#answer(group);
+    }
+    const head = inFlight[0];
+    if (head?.done && head.failure !== null && !this.#cutting) void this.#cutBack(head.failure);
+  }
+
+  async #cutBack(failure: QueueError): Promise<void> {
+    this.#cutting = true;
+    this.#halted = true;
+    const failed = this.#inFlight.splice(0);
+    await Promise.all(failed.map((group) => group.ended));
+    try {
+      await this.tail.cutBack(failed[0].at);
+    } catch {
+      // The tail refuses every later write itself; these appends get the original error.
+    }
+    this.#written = failed[0].base;
+    for (const group of failed) this.#refuse(group.appends, group.bytes, failure);
+    this.#cutting = false;
+    this.#halted = false;
+    this.#pump();
+  }
+
+  #answer(group: GroupInFlight): void {
+    this.events.durable(group.base, group.records, group.bytes, group.appends.length);
+    let first = group.base;
+    for (const append of group.appends) {
+      const count = append.payloads.length;
+      append.resolve({ first, count });
+      first += count;
+    }
+  }
+
+  #refuse(appends: PendingAppend[], bytes: number, error: QueueError): void {
+    this.events.refused(bytes, appends.length, error);
+    for (const append of appends) append.reject(error);
+  }
+
+  #wakeIfIdle(): void {
+    if (!this.#isIdle() || this.#idleWaiters.length === 0) return;
+    const waiters = this.#idleWaiters;
+    this.#idleWaiters = [];
+    for (const wake of waiters) wake();
+  }
+}
+
+function sumBytes(appends: readonly PendingAppend[]): number {
+  let bytes = 0;
+  for (const append of appends) bytes += append.size;
+  return bytes;
+}
