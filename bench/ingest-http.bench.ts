@@ -33,7 +33,7 @@ import { startTally } from "../src/server/tally.js";
 
 const SECONDS = Number(process.env.INGEST_BENCH_SECONDS ?? 10);
 const WARMUP_SECONDS = 2;
-const CONNECTIONS = 50;
+const CONNECTIONS = Number(process.env.INGEST_BENCH_CONNECTIONS ?? 50);
 /** Import tools send a few large batches at once, not fifty. */
 const IMPORT_CONNECTIONS = 8;
 const IMPORT_BATCH = 2000;

@@ -5,6 +5,8 @@ import type { Project, ProjectDirectory } from "../projects/project.js";
 import { encodeEnvelope, type RecordKind } from "../queue/envelope.js";
 import { describeBytes, type IngestLimits } from "./limits.js";
 import { problem, type RecordProblem } from "./record-problem.js";
+import { ScannedEvent } from "./scan-events.js";
+import { spliceEvent } from "./splice-event.js";
 import { type CleanedEvent, cleanEvent, type EventRules, isObject } from "./validate-event.js";
 import { type CleanedUpdate, cleanUpdate, type UpdateRules } from "./validate-profile.js";
 
@@ -41,7 +43,16 @@ export function cleanBatch(records: readonly unknown[], rules: BatchRules): Clea
   const failures: RecordFailure[] = [];
   const encode = rules.kind === "event" ? eventEncoder(rules) : updateEncoder(rules);
   for (let index = 0; index < records.length; index++) {
-    const raw = records[index];
+    let raw = records[index];
+    if (raw instanceof ScannedEvent) {
+      // Cleaned from the request's text when it can be; otherwise parsed and cleaned as any record.
+      const spliced = spliceEvent(raw, rules);
+      if (spliced !== undefined && spliced.length <= rules.limits.maxRecordBytes) {
+        payloads.push(spliced);
+        continue;
+      }
+      raw = raw.parse();
+    }
     const outcome = encode(raw);
     if (isPayload(outcome)) {
       if (outcome.length <= rules.limits.maxRecordBytes) {

@@ -8,6 +8,7 @@ import { badRequest, IngestError } from "./ingest-error.js";
 import { describeBytes, type IngestLimits } from "./limits.js";
 import type { IngestRoute } from "./metrics.js";
 import { parseQuery } from "./params.js";
+import { scanEvents } from "./scan-events.js";
 
 export interface DecodedBody {
   readonly records: unknown[];
@@ -25,13 +26,17 @@ const NDJSON_TYPES: ReadonlySet<string> = new Set([
 ]);
 
 /** The `data` parameter of a query string or form: base64 of JSON, or JSON itself. */
-export function recordsFromData(data: string | undefined, limits: IngestLimits): unknown[] {
+export function recordsFromData(
+  route: IngestRoute,
+  data: string | undefined,
+  limits: IngestLimits,
+): unknown[] {
   if (data === undefined || data === "") {
     throw badRequest("missing_data", "the data parameter is missing: send data=<base64 of JSON>");
   }
   if (looksLikeJson(data)) {
     if (data.length * 3 > limits.maxPayloadBytes) checkPayloadSize(Buffer.byteLength(data), limits);
-    return parseRecords(data, "data", limits);
+    return parseRecords(route, data, "data", limits);
   }
   const bytes = decodeBase64(data);
   if (bytes === undefined) {
@@ -41,7 +46,7 @@ export function recordsFromData(data: string | undefined, limits: IngestLimits):
     );
   }
   checkPayloadSize(bytes.length, limits);
-  return parseRecords(bytes.toString("utf8"), "data (after base64 decoding)", limits);
+  return parseRecords(route, bytes.toString("utf8"), "data (after base64 decoding)", limits);
 }
 
 /** A POST body, already inflated. An empty body falls back to the query's `data`. */
@@ -53,11 +58,11 @@ export function decodeBody(
   limits: IngestLimits,
 ): DecodedBody {
   if (body.length === 0) {
-    return { records: recordsFromData(queryData, limits), form: undefined, fromDataParam: true };
+    return { records: recordsFromData(route, queryData, limits), form: undefined, fromDataParam: true };
   }
   const media = mediaType(contentType);
   if (media === "application/json" || media === "text/json" || media.endsWith("+json")) {
-    return jsonBody(parseJsonBody(body.toString("utf8"), body.length, limits));
+    return jsonBody(parseJsonBody(route, body.toString("utf8"), body.length, limits));
   }
   if (NDJSON_TYPES.has(media)) {
     if (route !== "import") {
@@ -70,8 +75,8 @@ export function decodeBody(
   // send text/plain; some clients send no type at all. A form never starts with { or [.
   if (media === "application/x-www-form-urlencoded" || media === "text/plain" || media === "") {
     const text = body.toString("utf8");
-    if (looksLikeJson(text)) return jsonBody(parseJsonBody(text, body.length, limits));
-    return decodeForm(text, queryData, limits);
+    if (looksLikeJson(text)) return jsonBody(parseJsonBody(route, text, body.length, limits));
+    return decodeForm(route, text, queryData, limits);
   }
   throw new IngestError(
     415,
@@ -80,10 +85,15 @@ export function decodeBody(
   );
 }
 
-function decodeForm(text: string, queryData: string | undefined, limits: IngestLimits): DecodedBody {
+function decodeForm(
+  route: IngestRoute,
+  text: string,
+  queryData: string | undefined,
+  limits: IngestLimits,
+): DecodedBody {
   const form = parseQuery(text);
   const data = form.data;
-  const records = recordsFromData(Array.isArray(data) ? data[0] : (data ?? queryData), limits);
+  const records = recordsFromData(route, Array.isArray(data) ? data[0] : (data ?? queryData), limits);
   return { records, form, fromDataParam: true };
 }
 
@@ -91,15 +101,27 @@ function jsonBody(records: unknown[]): DecodedBody {
   return { records, form: undefined, fromDataParam: false };
 }
 
-function parseJsonBody(text: string, bytes: number, limits: IngestLimits): unknown[] {
+function parseJsonBody(route: IngestRoute, text: string, bytes: number, limits: IngestLimits): unknown[] {
   checkPayloadSize(bytes, limits);
-  return parseRecords(text, "the body", limits);
+  return parseRecords(route, text, "the body", limits);
 }
 
-function parseRecords(text: string, what: string, limits: IngestLimits): unknown[] {
+/**
+ * Events are scanned (scan-events.ts): those in the common shape are cleaned from the text itself;
+ * other records, and texts the scan does not read, are parsed.
+ */
+function parseRecords(route: IngestRoute, text: string, what: string, limits: IngestLimits): unknown[] {
+  const json = stripBom(text);
+  if (route === "track" || route === "import") {
+    const scanned = scanEvents(json, route === "track");
+    if (scanned !== undefined) {
+      checkRecordCount(scanned.length, limits);
+      return scanned;
+    }
+  }
   let value: unknown;
   try {
-    value = JSON.parse(stripBom(text));
+    value = JSON.parse(json);
   } catch (error) {
     throw badRequest("bad_json", `${what} is not valid JSON: ${(error as Error).message}`);
   }

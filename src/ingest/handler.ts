@@ -112,7 +112,7 @@ export function createIngestHandler(deps: IngestDeps): IngestHandler {
     params: RequestParams,
   ): Promise<{ records: unknown[]; params: RequestParams; fromDataParam: boolean }> {
     if (req.method !== "POST")
-      return { records: recordsFromData(params.data, limits), params, fromDataParam: true };
+      return { records: recordsFromData(route, params.data, limits), params, fromDataParam: true };
     const body = await readBody(req, limits.maxBodyBytes);
     const decoded = decodeBody(route, req.headers["content-type"], body, params.data, limits);
     return {

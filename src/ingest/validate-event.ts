@@ -39,7 +39,8 @@ export interface CleanedEvent {
 
 type Properties = Record<string, unknown>;
 
-const INSERT_ID = new RegExp(`^[A-Za-z0-9-]{1,${MAX_INSERT_ID_CHARS}}$`);
+/** What a client's $insert_id must look like. */
+export const INSERT_ID = new RegExp(`^[A-Za-z0-9-]{1,${MAX_INSERT_ID_CHARS}}$`);
 
 export function cleanEvent(raw: unknown, rules: EventRules, out: CleanedEvent): RecordProblem | undefined {
   if (!isObject(raw)) return problem("", "not_an_object", "each record must be a JSON object");
@@ -62,6 +63,8 @@ export function cleanEvent(raw: unknown, rules: EventRules, out: CleanedEvent): 
     cleanInsertId(properties, rules, out) ??
     checkIdentityEvent(name, properties, rules);
   if (found !== undefined) return found;
+  // Generated only now, so a refused record is reported with the $insert_id it was sent with.
+  if (out.insertIdGenerated) properties.$insert_id = randomUUID();
   if (rules.clientIp !== undefined && !Object.hasOwn(properties, "ip")) properties.ip = rules.clientIp;
   // Only the two fields of an event travel on: anything else at the top level is not Mixpanel data.
   out.record = { event: name, properties } as EventRecord;
@@ -150,7 +153,6 @@ function cleanInsertId(
         "properties.$insert_id is required on /import",
       );
     }
-    properties.$insert_id = randomUUID();
     out.insertIdGenerated = true;
     return undefined;
   }

@@ -112,13 +112,26 @@ export class EnvelopeError extends Error {
 
 /** Serialises by concatenation so no intermediate wire object is built per record (hot path). */
 export function encodeEnvelope(envelope: Envelope): Buffer {
-  let head = '{"k":"' + envelope.kind + '","p":' + envelope.projectId + ',"t":' + envelope.receivedAt;
-  if (envelope.kind === "event") {
-    if (envelope.insertIdGenerated) head += ',"g":1';
-  } else {
-    head += ',"o":"' + envelope.operation + '"';
-  }
-  return Buffer.from(head + ',"d":' + JSON.stringify(envelope.record) + "}");
+  const head =
+    envelope.kind === "event"
+      ? eventEnvelopeHead(envelope.projectId, envelope.receivedAt, envelope.insertIdGenerated)
+      : '{"k":"' +
+        envelope.kind +
+        '","p":' +
+        envelope.projectId +
+        ',"t":' +
+        envelope.receivedAt +
+        ',"o":"' +
+        envelope.operation +
+        '","d":';
+  return Buffer.from(head + JSON.stringify(envelope.record) + "}");
+}
+
+/** An event envelope up to its `d` (the record's JSON and a closing `}` follow). */
+export function eventEnvelopeHead(projectId: number, receivedAt: number, insertIdGenerated: boolean): string {
+  return (
+    '{"k":"event","p":' + projectId + ',"t":' + receivedAt + (insertIdGenerated ? ',"g":1,"d":' : ',"d":')
+  );
 }
 
 export function decodeEnvelope(payload: Buffer | string): Envelope {
