@@ -1,7 +1,6 @@
 // Whole reads and writes at a position (the OS may move fewer bytes than asked), and the mapping
 // from what the disk said to the queue's error codes.
 
-import { writeSync } from "node:fs";
 import type { FileHandle } from "node:fs/promises";
 import { QueueError, QueueFullError } from "./queue.js";
 
@@ -25,18 +24,13 @@ export async function readFully(
   }
 }
 
-/** The shape of fs.writeSync used here: bytes written, or a throw. */
-export type WriteSync = (fd: number, buf: Buffer, offset: number, length: number, position: number) => number;
-
-/** Writes all of `buf` at `position`, synchronously. */
-export function writeFullySync(
-  fd: number,
-  buf: Buffer,
-  position: number,
-  write: WriteSync = writeSync,
-): void {
+/** Writes all of `buf` at `position` (an O_DSYNC file: durable when this resolves). */
+export async function writeFully(file: FileHandle, buf: Buffer, position: number): Promise<void> {
   let done = 0;
-  while (done < buf.length) done += write(fd, buf, done, buf.length - done, position + done);
+  while (done < buf.length) {
+    const { bytesWritten } = await file.write(buf, done, buf.length - done, position + done);
+    done += bytesWritten;
+  }
 }
 
 function errnoCode(error: unknown): string | undefined {

@@ -1,8 +1,8 @@
-// Group commit with fsyncs in flight side by side. Appends that arrive in one turn of the event
-// loop form a group: framed into one Buffer, written at the tail's end (synchronously, into the page
-// cache) and fdatasync'ed. The next turn's group does not wait for that fsync: up to
-// GROUPS_IN_FLIGHT groups are written and syncing at once, so a request waits for about one fsync,
-// not for the one before it as well. Groups are answered strictly in the order they were written:
+// Group commit with durable writes in flight side by side. Appends that arrive in one turn of the
+// event loop form a group: framed into one Buffer and written at the tail's end, durably (the tail
+// is opened O_DSYNC, so the write returns once the data is on disk). The next turn's group does not
+// wait for that write: up to GROUPS_IN_FLIGHT groups are being written at once, so a request waits
+// for about one disk flush, not for the one before it as well. Groups are answered strictly in the order they were written:
 // a record is acknowledged only when it and every record before it are durable, since recovery
 // cuts the log at the first bad record.
 //
@@ -15,9 +15,9 @@ import type { AppendReceipt, Offset, QueueError } from "./queue.js";
 import { encodeRecords } from "./record-frame.js";
 
 /**
- * By default at most this many groups are written but not yet durable. Three fsyncs side by side
- * took the disk here from ~4,300 to ~7,300 fsyncs a second; more would crowd libuv's four threads,
- * which gzip inflation and the consumers' reads share.
+ * By default at most this many groups are being written. Three durable writes side by side took the
+ * disk here from ~4,300 to ~7,300 flushes a second; more would crowd libuv's four threads, which
+ * gzip inflation and the consumers' reads share.
  */
 export const GROUPS_IN_FLIGHT = 3;
 
@@ -32,10 +32,11 @@ export interface GroupTail {
   readonly full: boolean;
   /** Starts the segment whose first record is `base`. */
   roll(base: Offset): Promise<void>;
-  /** Writes `group` at `end`, wholly, before returning; throws if the disk refuses. */
-  writeNow(group: Buffer): void;
-  /** Makes every byte written so far durable. */
-  sync(): Promise<void>;
+  /**
+   * Writes `group` at `end` and resolves once it is durable. `end` moves past it at once, so the
+   * next group can be written while this one's write is still running.
+   */
+  write(group: Buffer): Promise<void>;
   /** Removes every byte from `at` on, durably (a failed write or fsync, and all after it). */
   cutBack(at: number): Promise<void>;
 }
@@ -162,7 +163,7 @@ export class GroupCommit {
     let framed = 0;
     for (const append of appends) framed = encodeRecords(buffer, framed, append.payloads);
     const at = this.tail.end;
-    const written = this.#writeNow(buffer);
+    const written = this.tail.write(buffer);
     const group: GroupInFlight = {
       appends,
       bytes,
@@ -186,16 +187,6 @@ export class GroupCommit {
     this.#written += records;
     this.#inFlight.push(group);
     void group.ended.then(() => this.#advance());
-  }
-
-  /** The write happens before this returns (groups reach the file in order); the fsync runs on. */
-  #writeNow(buffer: Buffer): Promise<void> {
-    try {
-      this.tail.writeNow(buffer);
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    return this.tail.sync();
   }
 
   /** Answers the finished groups at the head, in order; a failed one starts the cut back. */

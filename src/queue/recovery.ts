@@ -4,11 +4,13 @@
 // there on is ever replayed. Older segments are checked as they are read, and a bad record there is
 // an error, never skipped.
 
+import { constants } from "node:fs";
 import { type FileHandle, mkdir, open } from "node:fs/promises";
 import { consumersDir, readCommittedOffsets } from "./consumer-offsets.js";
 import { QueueError } from "./queue.js";
 import { listSegments, type Segment, segmentPath, syncDir } from "./segment-files.js";
 import { scanSegment } from "./segment-scan.js";
+import { tailSyncFlag } from "./tail-writer.js";
 
 /** What recovery found; worth a log line when anything was cut. */
 export interface RecoveryReport {
@@ -44,7 +46,7 @@ export async function recoverLog(dir: string, fsync: boolean): Promise<Recovered
   }
   const tail = segments[segments.length - 1];
   const path = segmentPath(dir, tail.base);
-  const tailFile = await open(path, "r+");
+  const tailFile = await open(path, constants.O_RDWR | tailSyncFlag(fsync));
   try {
     const scan = await scanSegment(tailFile, tail.size, { from: 0, maxRecords: Infinity, verify: true });
     const cutBytes = tail.size - scan.end;

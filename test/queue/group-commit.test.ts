@@ -5,7 +5,7 @@ import { GROUPS_IN_FLIGHT, GroupCommit, type GroupTail } from "../../src/queue/g
 import type { AppendReceipt, QueueError } from "../../src/queue/queue.js";
 import { RECORD_HEADER_BYTES } from "../../src/queue/record-frame.js";
 
-/** A tail whose fsyncs end when the test says, in any order, well or not. */
+/** A tail whose durable writes end when the test says, in any order, well or not. */
 class ControlledTail implements GroupTail {
   end = 0;
   full = false;
@@ -17,12 +17,9 @@ class ControlledTail implements GroupTail {
     this.full = false;
   }
 
-  writeNow(group: Buffer): void {
+  write(group: Buffer): Promise<void> {
     this.log.push(`write ${group.length}@${this.end}`);
     this.end += group.length;
-  }
-
-  sync(): Promise<void> {
     return new Promise((resolve, reject) => {
       this.syncs.push({ end: this.end, settle: (error) => (error ? reject(error) : resolve()) });
     });
@@ -81,7 +78,7 @@ test("each turn's appends form a group, and groups sync side by side up to the l
   assert.deepEqual(tail.log, ["write 36@0", "write 36@36", "write 36@72"].slice(0, GROUPS_IN_FLIGHT));
 });
 
-test("groups are answered in the order they were written, whatever order their fsyncs end in", async () => {
+test("groups are answered in the order they were written, whatever order their writes end in", async () => {
   const { tail, durable, append } = harness();
   const first = append();
   await nextTurn();
@@ -112,7 +109,7 @@ test("a finished group lets the waiting one start before its appenders are answe
   assert.equal(waiting.receipt, undefined);
 });
 
-test("a failed fsync cuts the tail back to its group and refuses the groups written after it", async () => {
+test("a failed write cuts the tail back to its group and refuses the groups written after it", async () => {
   const { tail, refused, durable, append } = harness();
   const ok = append();
   await nextTurn();
@@ -124,7 +121,7 @@ test("a failed fsync cuts the tail back to its group and refuses the groups writ
   tail.syncs[0].settle();
   await nextTurn();
   assert.deepEqual(ok.receipt, { first: 100, count: 1 });
-  assert.ok(failed.error === undefined, "nothing is refused while a later fsync still runs");
+  assert.ok(failed.error === undefined, "nothing is refused while a later write still runs");
   assert.ok(!tail.log.some((line) => line.startsWith("cut")));
   tail.syncs[2].settle();
   await nextTurn();
@@ -144,14 +141,19 @@ test("a failed fsync cuts the tail back to its group and refuses the groups writ
 
 test("a write the disk refuses is answered with queue_full and nothing after it is written", async () => {
   const { tail, append } = harness();
-  tail.writeNow = () => {
-    throw Object.assign(new Error("no space left on device"), { code: "ENOSPC" });
-  };
   const full = append();
   await nextTurn();
+  const later = append();
+  tail.syncs[0].settle(Object.assign(new Error("no space left on device"), { code: "ENOSPC" }));
   await nextTurn();
-  assert.equal(full.error?.code, "queue_full");
-  assert.deepEqual(tail.log, ["cut 0"]);
+  await nextTurn();
+  assert.equal(codeOf(full), "queue_full");
+  // The append waiting meanwhile is written only after the cut, where the failed group began.
+  assert.deepEqual(tail.log, ["write 18@0", "cut 0", "write 18@0"]);
+  assert.ok(later.error === undefined && later.receipt === undefined);
+  tail.syncs[1].settle();
+  await nextTurn();
+  assert.deepEqual(later.receipt, { first: 100, count: 1 });
 });
 
 test("a full tail rolls only once every group before it is durable", async () => {
