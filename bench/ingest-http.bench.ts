@@ -180,11 +180,7 @@ async function startIngestStage(dataDir: string): Promise<Target> {
     projects: registry,
     sink: queue,
     // Counted as startTally counts them, so the rows differ only by what else runs.
-    onMetric: (m) => {
-      if (m.type === "request") metrics.httpRequests.inc({ route: m.route, status: String(m.status) });
-      else if (m.type === "accepted") metrics.recordsAccepted.inc({ kind: m.kind }, m.count);
-      else metrics.recordsRejected.inc({ reason: m.reason }, m.count);
-    },
+    onMetric: (m) => metrics.countIngest(m),
   });
   const server = createTallyServer({ metrics, ingest, ready: () => true });
   const port = await listen(server);

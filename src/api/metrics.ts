@@ -1,7 +1,28 @@
 // Prometheus metrics of one server process. Every stage reports through these few instruments;
 // /metrics renders them.
 import { Counter, collectDefaultMetrics, Registry } from "prom-client";
+import type { IngestMetric } from "../ingest/metrics.js";
 import type { QueueStats } from "../queue/queue.js";
+
+/**
+ * A labelled counter's children by label values: prom-client hashes a label object on every inc,
+ * which on the ingest path cost more than the rest of the metrics together.
+ */
+class BoundChildren<T extends string> {
+  readonly #children = new Map<string, { inc(value?: number): void }>();
+
+  constructor(private readonly counter: Counter<T>) {}
+
+  get(...values: string[]): { inc(value?: number): void } {
+    const key = values.join("\u0000");
+    let child = this.#children.get(key);
+    if (child === undefined) {
+      child = this.counter.labels(...values);
+      this.#children.set(key, child);
+    }
+    return child;
+  }
+}
 
 export class TallyMetrics {
   readonly registry = new Registry();
@@ -55,6 +76,25 @@ export class TallyMetrics {
   private queueStats: (() => QueueStats) | undefined;
 
   /** The queue's own counters are read at scrape time rather than mirrored on every append. */
+  /** What the ingest handler reports, counted: once per request, so through bound children. */
+  countIngest(m: IngestMetric): void {
+    switch (m.type) {
+      case "request":
+        this.#requests.get(m.route, String(m.status)).inc();
+        break;
+      case "accepted":
+        this.#accepted.get(m.kind).inc(m.count);
+        break;
+      case "rejected":
+        this.#rejected.get(m.reason).inc(m.count);
+        break;
+    }
+  }
+
+  readonly #requests = new BoundChildren(this.httpRequests);
+  readonly #accepted = new BoundChildren(this.recordsAccepted);
+  readonly #rejected = new BoundChildren(this.recordsRejected);
+
   watchQueue(stats: () => QueueStats): void {
     this.queueStats = stats;
   }

@@ -12,7 +12,6 @@ import { TallyMetrics } from "../api/metrics.js";
 import { createQueryApiHandler } from "../api/query-api.js";
 import { createTallyServer } from "../api/server.js";
 import { createIngestHandler } from "../ingest/handler.js";
-import type { IngestMetric } from "../ingest/metrics.js";
 import type { Project } from "../projects/project.js";
 import { ProjectRegistry } from "../projects/registry.js";
 import { type EmbeddedLog, openLog } from "../queue/log.js";
@@ -52,20 +51,6 @@ export interface RunningTally {
 
 /** The queue consumer the processor reads through; one name, so a restart resumes its offsets. */
 const PROCESSOR_CONSUMER = "processor";
-
-function countIngestMetric(metrics: TallyMetrics, m: IngestMetric): void {
-  switch (m.type) {
-    case "request":
-      metrics.httpRequests.inc({ route: m.route, status: String(m.status) });
-      break;
-    case "accepted":
-      metrics.recordsAccepted.inc({ kind: m.kind }, m.count);
-      break;
-    case "rejected":
-      metrics.recordsRejected.inc({ reason: m.reason }, m.count);
-      break;
-  }
-}
 
 function listen(server: Server, host: string, port: number): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -108,7 +93,7 @@ export async function startTally(options: TallyOptions): Promise<RunningTally> {
     projects: registry,
     sink: queue,
     trustProxy: options.trustProxy,
-    onMetric: (m) => countIngestMetric(metrics, m),
+    onMetric: (m) => metrics.countIngest(m),
     onError: (err) => log.error("ingest: request failed", { error: String(err) }),
   });
   let closing = false;
