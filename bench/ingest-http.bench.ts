@@ -9,7 +9,8 @@
 // thread can be measured (event-loop utilisation) and profiled (`node --cpu-prof`); autocannon runs
 // in a worker thread, so server and load generator each have one of the two cores. Two more rows run
 // the ingestion stage alone (handler + queue log, no back thread), to show what the rest of the
-// process costs ingestion.
+// process costs ingestion; a last one the bare server appending a fixed 450-byte record to the queue
+// before it answers (no ingestion work at all): the floor durability alone sets.
 //
 // INGEST_BENCH_LOAD=main runs autocannon on the server's thread instead; INGEST_BENCH_SECONDS
 // changes the measured time of each row (default 10, after a 2 s warm-up); INGEST_BENCH_ROWS=a,b
@@ -193,6 +194,32 @@ async function startIngestStage(dataDir: string): Promise<Target> {
       await new Promise((resolve) => server.close(resolve));
       await queue.close();
       registry.close();
+    },
+  };
+}
+
+/** The bare server, but each reply waits for a fixed record to be durable in the queue. */
+async function startQueueAlone(dataDir: string): Promise<Target> {
+  const queue = await openLog({ dir: join(dataDir, "queue") });
+  const record = Buffer.alloc(450, "x");
+  const server = createServer((_req, res) => {
+    queue.append([record]).then(
+      () => {
+        res.writeHead(200, { "content-type": "text/plain" });
+        res.end("1");
+      },
+      () => res.destroy(),
+    );
+  });
+  const port = await listen(server);
+  return {
+    port,
+    project: { id: 1, name: "none", token: "none", secret: "none", timeZone: "UTC" },
+    stats: () => queue.stats(),
+    async close() {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+      await queue.close();
     },
   };
 }
@@ -393,6 +420,7 @@ try {
     tally(`Tally /import, ${batch}`, startWholeServer, "import"),
     tally("ingest stage only: /track GET", startIngestStage, "track-get"),
     tally(`ingest stage only: /import, ${batch}`, startIngestStage, "import"),
+    tally("queue alone: bare server + one durable 450-byte append", startQueueAlone, "track-get"),
   ];
   for (const [name, run] of plan) if (wanted(name)) rows.push(await run());
   report(rows);
