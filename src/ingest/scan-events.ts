@@ -102,6 +102,8 @@ const IP = 4;
 
 const NO_NAMES: readonly string[] = [];
 
+const ESCAPE_OR_CONTROL = /[\u0000-\u001f\\]/;
+
 const IDENTITY_EVENTS: ReadonlySet<string> = new Set(["$create_alias", "$identify", "$merge"]);
 
 class Scan {
@@ -112,11 +114,19 @@ class Scan {
   plainNumber = false;
   /** The record being scanned is still in the fast shape. */
   fast = true;
+  /**
+   * The text holds no backslash and no control character, so a string ends at the next quote: found
+   * by indexOf, not by a loop over its characters. (Whitespace between tokens other than spaces
+   * makes a text take the loop; SDKs send none.)
+   */
+  readonly plainStrings: boolean;
 
   constructor(
     readonly text: string,
     readonly cutStrings: boolean,
-  ) {}
+  ) {
+    this.plainStrings = !ESCAPE_OR_CONTROL.test(text);
+  }
 
   records(): unknown[] {
     this.skipSpace();
@@ -339,9 +349,12 @@ class Scan {
     if (this.text.charCodeAt(this.pos) !== COLON) throw NOT_JSON;
     this.pos++;
     if (this.escaped || length > SHORT_NAME) return UNREAD;
+    const first = this.text.charCodeAt(start);
     for (let i = 0; i < names.length; i++) {
       const name = names[i];
-      if (name.length === length && this.text.startsWith(name, start)) return i;
+      // Length and first letter rule out most names without a call.
+      if (name.length === length && name.charCodeAt(0) === first && this.text.startsWith(name, start))
+        return i;
     }
     return names.length;
   }
@@ -359,6 +372,13 @@ class Scan {
   string(): number {
     const text = this.text;
     const start = ++this.pos;
+    if (this.plainStrings) {
+      const end = text.indexOf('"', start);
+      if (end === -1) throw NOT_JSON;
+      this.pos = end + 1;
+      this.escaped = false;
+      return end - start;
+    }
     let p = start;
     let escaped = false;
     for (;;) {
