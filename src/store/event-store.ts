@@ -29,7 +29,10 @@ export interface EventStoreOptions {
   readonly sealAgeMs?: number;
   /** Compaction makes segments of up to this many rows. Default 1,000,000. */
   readonly maxSegmentRows?: number;
-  /** Background compaction starts once a day has this many small segments. Default 4. */
+  /**
+   * Background compaction starts once a day has this many small segments (16 while the day seals
+   * full buffers back to back). Default 4.
+   */
   readonly compactMinSegments?: number;
   /** How often background sealing and compaction look for work (ms); 0 turns them off. Default 1,000. */
   readonly maintenanceIntervalMs?: number;
@@ -66,12 +69,24 @@ const PROJECT_DIR = /^\d+$/;
  */
 const SEALS_IN_FLIGHT = 2;
 
+/**
+ * While a partition seals full buffers back to back (a burst), background compaction waits for this
+ * many small segments instead of `compactMinSegments`: as flushes come before compactions in an LSM
+ * tree, the seals that appends wait for keep the cores, and the merges come once the burst is over
+ * (or once this many small segments have piled up, which bounds what a query opens).
+ */
+const BURST_COMPACT_MIN_SEGMENTS = 16;
+/** A partition whose last seal of a full buffer ended less than this long ago (ms) is in a burst. */
+const BURST_QUIET_MS = 5_000;
+
 export class EventStore {
   private readonly projects = new Map<number, Map<string, Partition>>();
   private readonly dayFinders = new Map<string, DayFinder>();
   private readonly pending = new Set<Promise<unknown>>();
   /** Size-triggered seals in flight per partition, oldest first (at most SEALS_IN_FLIGHT). */
   private readonly sealing = new Map<Partition, Promise<void>[]>();
+  /** When each partition's last seal of a full buffer ended (ms). */
+  private readonly lastFullSeal = new Map<Partition, number>();
   private timer: NodeJS.Timeout | null = null;
   private maintaining: Promise<void> | null = null;
   private closed = false;
@@ -241,6 +256,7 @@ export class EventStore {
     }
     const list = inFlight;
     const seal = this.track(p.seal()).finally(() => {
+      this.lastFullSeal.set(p, this.now());
       list.splice(list.indexOf(seal), 1);
       if (list.length === 0 && this.sealing.get(p) === list) this.sealing.delete(p);
     });
@@ -301,7 +317,7 @@ export class EventStore {
   /** Seals every write buffer into segments. */
   async sealAll(): Promise<void> {
     this.checkOpen();
-    await Promise.all(this.allPartitions().map((p) => this.track(p.seal())));
+    await Promise.all(this.allPartitions().map((p) => this.track(p.seal(true))));
   }
 
   /** Merges the small segments of every day that has at least `minSegments` of them (default 2). */
@@ -327,8 +343,13 @@ export class EventStore {
     const now = this.now();
     for (const p of this.allPartitions()) {
       if (this.closed) return;
-      if (p.bufferedRows > 0 && now - p.bufferStartedAt >= this.sealAgeMs) await this.track(p.seal());
-      await this.track(p.compact(this.compactMinSegments, this.maxSegmentRows));
+      if (p.bufferedRows > 0 && now - p.bufferStartedAt >= this.sealAgeMs) await this.track(p.seal(true));
+      const inBurst =
+        this.sealing.has(p) || now - (this.lastFullSeal.get(p) ?? Number.NEGATIVE_INFINITY) < BURST_QUIET_MS;
+      const minSegments = inBurst
+        ? Math.max(this.compactMinSegments, BURST_COMPACT_MIN_SEGMENTS)
+        : this.compactMinSegments;
+      await this.track(p.compact(minSegments, this.maxSegmentRows));
     }
   }
 

@@ -11,6 +11,7 @@ import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { mkdirDurable, removeIfPresent, TEMP_SUFFIX } from "./durable-fs.js";
 import { corrupt } from "./errors.js";
+import { frameMemory } from "./frame-memory.js";
 import {
   emptyManifest,
   MANIFEST_FILE,
@@ -27,6 +28,9 @@ import type { EventBatch } from "./stored-event.js";
 import { appendWalFrame, encodeWalFrame, readWal, walPayload } from "./wal.js";
 import { eventTextOf, type WalEvent } from "./wal-record.js";
 import { WriteBuffer } from "./write-buffer.js";
+
+/** A buffer is split for sealing only into parts of at least this many rows. */
+const MIN_PART_ROWS = 25_000;
 
 const SEGMENT_FILE = /^seg-(\d+)\.tseg$/;
 const WAL_FILE = /^wal-(\d+)\.log$/;
@@ -218,13 +222,20 @@ export class Partition {
    * frozen and its segment starts building at once, beside a seal still in flight (the builder may
    * have a thread free: at the end of a burst the appending thread is idle); segments join the
    * manifest in the order their buffers were frozen, so `sealedThrough` never passes a row that is
-   * only in a write-ahead file.
+   * only in a write-ahead file. `split`: a big buffer is shared among the idle sealing threads, as
+   * consecutive parts, each its own segment (for seals of whatever a burst left, which nothing
+   * follows; a full buffer's seal keeps its segment whole).
    */
-  seal(): Promise<void> {
+  seal(split = false): Promise<void> {
     const frozen = this.appends.run(async () => {
       if (this.active.rowCount === 0) return;
-      this.frozen.push(this.active);
-      this.startBuild(this.active);
+      const parts = split
+        ? Math.min(this.builder.idleSealers(), Math.floor(this.active.rowCount / MIN_PART_ROWS))
+        : 1;
+      for (const part of this.active.split(parts)) {
+        this.frozen.push(part);
+        this.startBuild(part);
+      }
       this.active = new WriteBuffer();
     });
     return this.seals.run(async () => {
@@ -275,6 +286,8 @@ export class Partition {
     await this.replaceManifest(added, () => {
       this.footers.set(file, built);
       this.frozen.shift();
+      // No view or seal reads the buffer's frames any more (views parse them at once).
+      for (const payload of buffer.payloads) frameMemory.give(payload.buffer);
     });
     for (const wal of buffer.walFiles) await removeIfPresent(wal);
   }

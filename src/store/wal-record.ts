@@ -16,6 +16,7 @@
 import type { JsonObject, Value } from "../expr/value.js";
 import { corrupt } from "./errors.js";
 import { stringifyExact } from "./exact-json.js";
+import { frameMemory } from "./frame-memory.js";
 import { type EventText, type StoredEvent, SYSTEM_KEYS } from "./stored-event.js";
 
 export const WAL_RECORDS_V1 = 1;
@@ -79,13 +80,13 @@ function writeHead(out: Buffer, at: number, e: WalEvent): number {
 
 /**
  * The version 2 records of `events`, after `headroom` bytes left for the caller. The bytes live in a
- * SharedArrayBuffer: the write buffer keeps them, and a seal hands them to the sealing worker
- * without a copy (neither side writes them again).
+ * SharedArrayBuffer (frame-memory.ts): the write buffer keeps them, and a seal hands them to the
+ * sealing worker without a copy (neither side writes them again).
  */
 export function encodeWalRecords(events: readonly WalEvent[], headroom: number): Buffer {
   let size = headroom;
   for (const e of events) size += 2 * LENGTH_BYTES + headBytes(e) + textBytes(e.text);
-  const out = Buffer.from(new SharedArrayBuffer(size));
+  const out = frameMemory.take(size);
   let at = headroom;
   for (const e of events) {
     const headEnd = writeHead(out, at + LENGTH_BYTES, e);

@@ -92,6 +92,10 @@ export class WorkerBuilder implements SegmentBuilder {
     return sealer.run({ kind: "seal", path, payloads, rows });
   }
 
+  idleSealers(): number {
+    return this.sealers.filter((t) => t.busy === 0).length;
+  }
+
   merge(path: string, inputs: readonly SegmentInput[]): Promise<BuiltSegment> {
     return this.merger.run({ kind: "merge", path, inputs });
   }

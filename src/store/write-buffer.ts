@@ -23,12 +23,43 @@ export class WriteBuffer {
   private parsedPayloads = 0;
   private snapshotCache: BufferBatch | null = null;
 
+  /** Rows and highest offset of each payload, for splitting the buffer. */
+  private readonly payloadRows: number[] = [];
+  private readonly payloadMaxOffsets: number[] = [];
+
   add(payload: Buffer, rows: number, maxOffset: number, now: number): void {
     if (this.rowCount === 0) this.startedAt = now;
     this.payloads.push(payload);
+    this.payloadRows.push(rows);
+    this.payloadMaxOffsets.push(maxOffset);
     this.rowCount += rows;
     this.maxOffset = Math.max(this.maxOffset, maxOffset);
     this.snapshotCache = null;
+  }
+
+  /**
+   * The buffer as up to `parts` buffers of consecutive payloads, about equal in rows, to be sealed
+   * side by side and then joined to the manifest in order. Only the last holds the write-ahead files:
+   * they go once every part is sealed (until then a replay skips the rows of the parts sealed
+   * already, which are below the manifest's `sealedThrough`).
+   */
+  split(parts: number): WriteBuffer[] {
+    if (parts <= 1 || this.payloads.length < 2) return [this];
+    const out: WriteBuffer[] = [];
+    let part = new WriteBuffer();
+    let before = 0;
+    for (let p = 0; p < this.payloads.length; p++) {
+      const due = ((out.length + 1) * this.rowCount) / parts;
+      if (part.rowCount > 0 && out.length < parts - 1 && before >= due) {
+        out.push(part);
+        part = new WriteBuffer();
+      }
+      part.add(this.payloads[p], this.payloadRows[p], this.payloadMaxOffsets[p], this.startedAt);
+      before += this.payloadRows[p];
+    }
+    out.push(part);
+    part.walFiles.push(...this.walFiles);
+    return out;
   }
 
   /** The rows so far as a sorted batch, or null when there are none. */

@@ -15,20 +15,27 @@ after(removeTempDirs);
 const DAY = "2024-05-14";
 const START = Date.UTC(2024, 4, 14) / 1000;
 
-/** A builder whose seals wait for `release(n)` (the n-th seal, from 1) and can be told to fail once. */
-function gatedBuilder() {
+/**
+ * A builder whose seals wait for `release(n)` (the n-th seal, from 1) and can be told to fail one
+ * (the next, or the one `skip` seals later); it says `idle` sealing threads are free, and records
+ * the rows of each seal.
+ */
+function gatedBuilder(idle = 1) {
   const gates = new Map<number, () => void>();
   const failing = new Set<number>();
+  const sealedRows: number[] = [];
   let calls = 0;
   const builder: SegmentBuilder = {
     async seal(path, payloads, rows) {
       const n = ++calls;
+      sealedRows.push(rows);
       if (failing.delete(n)) throw new Error(`seal ${n} failed`);
       await new Promise<void>((resolve) => {
         gates.set(n, resolve);
       });
       return inThreadBuilder.seal(path, payloads, rows);
     },
+    idleSealers: () => idle,
     merge: inThreadBuilder.merge,
     close: async () => undefined,
   };
@@ -36,7 +43,13 @@ function gatedBuilder() {
     while (!gates.has(n)) await sleep(1);
     gates.get(n)!();
   };
-  return { builder, release, failNext: () => failing.add(calls + 1), calls: () => calls };
+  return {
+    builder,
+    release,
+    failNext: (skip = 0) => failing.add(calls + 1 + skip),
+    calls: () => calls,
+    sealedRows,
+  };
 }
 
 function rowsIn(p: Partition): number[] {
@@ -90,4 +103,74 @@ test("a seal whose build failed is built again by the next seal, rows kept meanw
   const reopened = await Partition.recover(dir, 1, DAY, inThreadBuilder, 0);
   assert.deepEqual(rowsIn(reopened), all);
   assert.equal(reopened.bufferedRows, 0);
+});
+
+/** `count` small events from offset `first`, one a millisecond. */
+function plainEvents(first: number, count: number) {
+  return Array.from({ length: count }, (_, i) => ({
+    offset: first + i,
+    distinctId: `u${(first + i) % 97}`,
+    originalDistinctId: null,
+    time: START + (first + i) / 1000,
+    insertIdGenerated: false,
+    text: Buffer.from(`{"event":"e","properties":{"$insert_id":"i${first + i}","n":${i % 7}}}`),
+  }));
+}
+
+test("a big buffer is split among idle sealing threads; a failure or crash between its parts loses and repeats no row", async () => {
+  const dir = join(tempDir(), DAY);
+  const { builder, release, failNext, sealedRows } = gatedBuilder(2);
+  const p = Partition.create(dir, 1, DAY, builder);
+  const rows = 60_000;
+  for (let first = 0; first < rows; first += 10_000) await p.append(plainEvents(first, 10_000), 0);
+  const every = Array.from({ length: rows }, (_, i) => i);
+  // The first part is built; the second's build fails.
+  failNext(1);
+  const sealing = p.seal(true);
+  await release(1);
+  await assert.rejects(sealing, /seal 2 failed/);
+  assert.deepEqual(sealedRows, [30_000, 30_000], "two parts, one a thread");
+  assert.deepEqual(
+    (await readManifest(dir))?.segments.map((s) => [s.minOffset, s.maxOffset]),
+    [[0, 29_999]],
+    "the first part joined the manifest",
+  );
+  assert.deepEqual(rowsIn(p), every);
+  // A crash now: the first part is sealed, the second's rows are replayed from the write-ahead files.
+  const crashed = await Partition.recover(dir, 1, DAY, inThreadBuilder, 0);
+  assert.deepEqual(rowsIn(crashed), every);
+  assert.equal(crashed.bufferedRows, 30_000);
+  // Without a crash, the next seal builds the second part again.
+  const again = p.seal();
+  await release(3);
+  await again;
+  await p.idle();
+  assert.deepEqual(
+    (await readManifest(dir))?.segments.map((s) => [s.minOffset, s.maxOffset]),
+    [
+      [0, 29_999],
+      [30_000, 59_999],
+    ],
+  );
+  const reopened = await Partition.recover(dir, 1, DAY, inThreadBuilder, 0);
+  assert.deepEqual(rowsIn(reopened), every);
+  assert.equal(reopened.bufferedRows, 0, "both parts sealed, nothing left to replay");
+});
+
+test("a buffer is not split when one sealing thread is free, into parts under 25,000 rows, or when full", async () => {
+  for (const [idle, rows, split, parts] of [
+    [1, 60_000, true, [60_000]],
+    [2, 40_000, true, [40_000]],
+    [2, 60_000, false, [60_000]],
+  ] as const) {
+    const dir = join(tempDir(), DAY);
+    const { builder, release, sealedRows } = gatedBuilder(idle);
+    const p = Partition.create(dir, 1, DAY, builder);
+    for (let first = 0; first < rows; first += 10_000) await p.append(plainEvents(first, 10_000), 0);
+    const sealing = p.seal(split);
+    await release(1);
+    await sealing;
+    assert.deepEqual(sealedRows, parts);
+    await p.idle();
+  }
 });
