@@ -11,6 +11,7 @@
 // slow path, which gives the exact answer and the exact error. A text it cannot read at all is
 // handed back whole (undefined), for JSON.parse to accept or to name the syntax error.
 
+import { CHAR } from "../util/json-chars.js";
 import { MAX_LIST_ITEMS, MAX_NESTING, MAX_PROPERTIES, MAX_STRING_CHARS } from "./limits.js";
 
 /** An event the scan found in the fast shape: the spans of its parts in `text`. */
@@ -74,18 +75,6 @@ const MAX_SCAN_DEPTH = MAX_NESTING + 4;
 /** A key or event name of at most this many UTF-16 units is within 255 UTF-8 bytes. */
 const SHORT_NAME = 85;
 
-const QUOTE = 34;
-const BACKSLASH = 92;
-const COMMA = 44;
-const COLON = 58;
-const OPEN_BRACE = 123;
-const CLOSE_BRACE = 125;
-const OPEN_BRACKET = 91;
-const CLOSE_BRACKET = 93;
-const MINUS = 45;
-const ZERO = 48;
-const NINE = 57;
-
 /** key(): a key with escapes, or too long to compare. */
 const UNREAD = -1;
 
@@ -131,22 +120,22 @@ class Scan {
   records(): unknown[] {
     this.skipSpace();
     const c = this.text.charCodeAt(this.pos);
-    if (c === OPEN_BRACE) return [this.record()];
-    if (c !== OPEN_BRACKET) throw NOT_JSON;
+    if (c === CHAR.openBrace) return [this.record()];
+    if (c !== CHAR.openBracket) throw NOT_JSON;
     this.pos++;
     const records: unknown[] = [];
     this.skipSpace();
-    if (this.text.charCodeAt(this.pos) === CLOSE_BRACKET) throw NOT_JSON; // empty: the slow path says so
+    if (this.text.charCodeAt(this.pos) === CHAR.closeBracket) throw NOT_JSON; // empty: the slow path says so
     for (;;) {
       this.skipSpace();
-      if (this.text.charCodeAt(this.pos) === OPEN_BRACE) {
+      if (this.text.charCodeAt(this.pos) === CHAR.openBrace) {
         records.push(this.record());
       } else {
         const start = this.pos;
         this.value(0);
         records.push(JSON.parse(this.text.slice(start, this.pos)));
       }
-      if (this.separator(CLOSE_BRACKET)) return records;
+      if (this.separator(CHAR.closeBracket)) return records;
     }
   }
 
@@ -169,7 +158,7 @@ class Scan {
           this.fast = false;
           this.value(0);
         }
-        if (this.separator(CLOSE_BRACE)) break;
+        if (this.separator(CHAR.closeBrace)) break;
       }
     }
     event.end = this.pos;
@@ -178,7 +167,7 @@ class Scan {
 
   eventName(event: ScannedEvent): void {
     this.skipSpace();
-    if (this.text.charCodeAt(this.pos) !== QUOTE) {
+    if (this.text.charCodeAt(this.pos) !== CHAR.quote) {
       this.fast = false;
       this.value(0);
       return;
@@ -195,7 +184,7 @@ class Scan {
 
   properties(event: ScannedEvent): void {
     this.skipSpace();
-    if (this.text.charCodeAt(this.pos) !== OPEN_BRACE) {
+    if (this.text.charCodeAt(this.pos) !== CHAR.openBrace) {
       this.fast = false;
       this.value(0);
       return;
@@ -207,7 +196,7 @@ class Scan {
       for (;;) {
         this.special(event, this.key(SPECIAL_KEYS));
         members++;
-        if (this.separator(CLOSE_BRACE)) break;
+        if (this.separator(CHAR.closeBrace)) break;
       }
     }
     if (members > MAX_PROPERTIES) this.fast = false;
@@ -222,7 +211,7 @@ class Scan {
     const c = this.text.charCodeAt(start);
     switch (key) {
       case TOKEN: {
-        if (event.token !== undefined || c !== QUOTE) break;
+        if (event.token !== undefined || c !== CHAR.quote) break;
         const length = this.string();
         // A token long enough to be cut is the slow path's to judge.
         if (this.escaped || (this.cutStrings && length > MAX_STRING_CHARS)) this.fast = false;
@@ -237,15 +226,15 @@ class Scan {
         event.timeEnd = this.pos;
         return;
       case DISTINCT_ID:
-        if (event.distinctStart !== -1 || !(c === QUOTE || isNumberStart(c))) break;
+        if (event.distinctStart !== -1 || !(c === CHAR.quote || isNumberStart(c))) break;
         this.value(0);
-        if (this.escaped || (c !== QUOTE && !this.plainNumber)) this.fast = false;
+        if (this.escaped || (c !== CHAR.quote && !this.plainNumber)) this.fast = false;
         event.distinctStart = start;
         event.distinctEnd = this.pos;
-        event.distinctIsNumber = c !== QUOTE;
+        event.distinctIsNumber = c !== CHAR.quote;
         return;
       case INSERT_ID:
-        if (event.insertId !== undefined || c !== QUOTE) break;
+        if (event.insertId !== undefined || c !== CHAR.quote) break;
         this.string();
         if (!this.escaped) event.insertId = this.text.slice(start + 1, this.pos - 1);
         else this.fast = false;
@@ -275,15 +264,15 @@ class Scan {
   value(level: number): void {
     this.skipSpace();
     const c = this.text.charCodeAt(this.pos);
-    if (c === QUOTE) {
+    if (c === CHAR.quote) {
       const length = this.string();
       if (this.cutStrings && length > MAX_STRING_CHARS) this.fast = false;
       return;
     }
     this.escaped = false;
-    if (c === OPEN_BRACE) {
+    if (c === CHAR.openBrace) {
       this.object(level + 1);
-    } else if (c === OPEN_BRACKET) {
+    } else if (c === CHAR.openBracket) {
       this.list(level + 1);
     } else if (isNumberStart(c)) {
       this.number();
@@ -302,7 +291,7 @@ class Scan {
       if (this.key(NO_NAMES) === UNREAD) this.fast = false;
       this.value(level);
       if (++members > MAX_PROPERTIES) this.fast = false;
-      if (this.separator(CLOSE_BRACE)) return;
+      if (this.separator(CHAR.closeBrace)) return;
     }
   }
 
@@ -310,7 +299,7 @@ class Scan {
     this.nested(level);
     this.pos++;
     this.skipSpace();
-    if (this.text.charCodeAt(this.pos) === CLOSE_BRACKET) {
+    if (this.text.charCodeAt(this.pos) === CHAR.closeBracket) {
       this.pos++;
       return;
     }
@@ -318,7 +307,7 @@ class Scan {
     for (;;) {
       this.value(level);
       if (++items > MAX_LIST_ITEMS) this.fast = false;
-      if (this.separator(CLOSE_BRACKET)) return;
+      if (this.separator(CHAR.closeBracket)) return;
     }
   }
 
@@ -330,7 +319,7 @@ class Scan {
   /** After `{`: true (and past it) when the object is empty. */
   emptyObject(): boolean {
     this.skipSpace();
-    if (this.text.charCodeAt(this.pos) !== CLOSE_BRACE) return false;
+    if (this.text.charCodeAt(this.pos) !== CHAR.closeBrace) return false;
     this.pos++;
     return true;
   }
@@ -343,10 +332,10 @@ class Scan {
   key(names: readonly string[]): number {
     this.skipSpace();
     const start = this.pos + 1;
-    if (this.text.charCodeAt(this.pos) !== QUOTE) throw NOT_JSON;
+    if (this.text.charCodeAt(this.pos) !== CHAR.quote) throw NOT_JSON;
     const length = this.string();
     this.skipSpace();
-    if (this.text.charCodeAt(this.pos) !== COLON) throw NOT_JSON;
+    if (this.text.charCodeAt(this.pos) !== CHAR.colon) throw NOT_JSON;
     this.pos++;
     if (this.escaped || length > SHORT_NAME) return UNREAD;
     const first = this.text.charCodeAt(start);
@@ -364,7 +353,7 @@ class Scan {
     this.skipSpace();
     const c = this.text.charCodeAt(this.pos++);
     if (c === close) return true;
-    if (c === COMMA) return false;
+    if (c === CHAR.comma) return false;
     throw NOT_JSON;
   }
 
@@ -383,8 +372,8 @@ class Scan {
     let escaped = false;
     for (;;) {
       const c = text.charCodeAt(p);
-      if (c === QUOTE) break;
-      if (c === BACKSLASH) {
+      if (c === CHAR.quote) break;
+      if (c === CHAR.backslash) {
         escaped = true;
         p = this.escape(p + 1);
       } else if (c < 0x20 || Number.isNaN(c)) {
@@ -404,7 +393,7 @@ class Scan {
     // " \ / b f n r t
     if (c === 34 || c === 92 || c === 47 || c === 98 || c === 102 || c === 110 || c === 114 || c === 116)
       return p + 1;
-    if (c !== 117 /* u */) throw NOT_JSON;
+    if (c !== CHAR.lowerU) throw NOT_JSON;
     for (let i = 1; i <= 4; i++) if (!isHexDigit(this.text.charCodeAt(p + i))) throw NOT_JSON;
     return p + 5;
   }
@@ -414,25 +403,25 @@ class Scan {
     const text = this.text;
     const start = this.pos;
     let p = start;
-    if (text.charCodeAt(p) === MINUS) p++;
+    if (text.charCodeAt(p) === CHAR.minus) p++;
     const first = text.charCodeAt(p);
-    if (first === ZERO) p++;
-    else if (first > ZERO && first <= NINE) p = digits(text, p);
+    if (first === CHAR.zero) p++;
+    else if (first > CHAR.zero && first <= CHAR.nine) p = digits(text, p);
     else throw NOT_JSON;
-    let nonZero = first !== ZERO;
-    if (text.charCodeAt(p) === 46 /* . */) {
+    let nonZero = first !== CHAR.zero;
+    if (text.charCodeAt(p) === CHAR.dot) {
       const fraction = p + 1;
       p = digits(text, fraction);
       if (p === fraction) throw NOT_JSON;
-      for (let i = fraction; i < p && !nonZero; i++) nonZero = text.charCodeAt(i) !== ZERO;
+      for (let i = fraction; i < p && !nonZero; i++) nonZero = text.charCodeAt(i) !== CHAR.zero;
     }
     const e = text.charCodeAt(p);
     let exponent = false;
-    if (e === 101 || e === 69) {
+    if (e === CHAR.lowerE || e === CHAR.upperE) {
       exponent = true;
       p++;
       const sign = text.charCodeAt(p);
-      if (sign === 43 || sign === MINUS) p++;
+      if (sign === CHAR.plus || sign === CHAR.minus) p++;
       const from = p;
       p = digits(text, p);
       if (p === from) throw NOT_JSON;
@@ -440,11 +429,12 @@ class Scan {
     this.pos = p;
     // Exponents may overflow to Infinity (written back as null), -0 is written back as 0, and a
     // literal this long could overflow too: the slow path decides what they become.
-    this.plainNumber = !exponent && p - start <= 300 && (nonZero || text.charCodeAt(start) !== MINUS);
+    this.plainNumber = !exponent && p - start <= 300 && (nonZero || text.charCodeAt(start) !== CHAR.minus);
   }
 
   literal(c: number): void {
-    const word = c === 116 ? "true" : c === 102 ? "false" : c === 110 ? "null" : undefined;
+    const word =
+      c === CHAR.lowerT ? "true" : c === CHAR.lowerF ? "false" : c === CHAR.lowerN ? "null" : undefined;
     if (word === undefined || !this.text.startsWith(word, this.pos)) throw NOT_JSON;
     this.pos += word.length;
   }
@@ -454,7 +444,7 @@ class Scan {
     let p = this.pos;
     for (;;) {
       const c = text.charCodeAt(p);
-      if (c === 32 || c === 10 || c === 13 || c === 9) p++;
+      if (c === CHAR.space || c === CHAR.newline || c === CHAR.cr || c === CHAR.tab) p++;
       else break;
     }
     this.pos = p;
@@ -466,15 +456,15 @@ function digits(text: string, p: number): number {
   for (;;) {
     const c = text.charCodeAt(at);
     // Written so that NaN (past the end of the text) stops it too.
-    if (!(c >= ZERO && c <= NINE)) return at;
+    if (!(c >= CHAR.zero && c <= CHAR.nine)) return at;
     at++;
   }
 }
 
 function isNumberStart(c: number): boolean {
-  return c === MINUS || (c >= ZERO && c <= NINE);
+  return c === CHAR.minus || (c >= CHAR.zero && c <= CHAR.nine);
 }
 
 function isHexDigit(c: number): boolean {
-  return (c >= ZERO && c <= NINE) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102);
+  return (c >= CHAR.zero && c <= CHAR.nine) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102);
 }

@@ -8,33 +8,7 @@
 // Hot path: one pass over the bytes, no allocation but the distinct id's string.
 
 import { digitsEnd, integerAt } from "../queue/envelope.js";
-
-const CHAR = {
-  tab: 9,
-  newline: 10,
-  cr: 13,
-  space: 32,
-  quote: 34,
-  plus: 43,
-  comma: 44,
-  minus: 45,
-  dot: 46,
-  zero: 48,
-  one: 49,
-  nine: 57,
-  colon: 58,
-  upperE: 69,
-  openBracket: 91,
-  backslash: 92,
-  closeBracket: 93,
-  lowerE: 101,
-  lowerF: 102,
-  lowerN: 110,
-  lowerT: 116,
-  lowerU: 117,
-  openBrace: 123,
-  closeBrace: 125,
-} as const;
+import { CHAR } from "../util/json-chars.js";
 
 /** Containers nested deeper than this are left to JSON.parse (and the recursion here stays short). */
 export const MAX_DEPTH = 256;
