@@ -19,7 +19,6 @@ export class ScannedEvent {
   /** The event name's JSON literal, quotes included. */
   nameStart = 0;
   nameEnd = 0;
-  name = "";
   /** `{` … `}` of properties. */
   propsStart = 0;
   propsEnd = 0;
@@ -93,7 +92,8 @@ const NO_NAMES: readonly string[] = [];
 
 const ESCAPE_OR_CONTROL = /[\u0000-\u001f\\]/;
 
-const IDENTITY_EVENTS: ReadonlySet<string> = new Set(["$create_alias", "$identify", "$merge"]);
+/** Events the slow path checks for the ids they link (validate-event.ts). */
+const IDENTITY_EVENTS: readonly string[] = ["$create_alias", "$identify", "$merge"];
 
 class Scan {
   pos = 0;
@@ -173,13 +173,11 @@ class Scan {
       return;
     }
     const start = this.pos;
-    this.string();
-    const name = this.text.slice(start + 1, this.pos - 1);
+    const length = this.string();
     event.nameStart = start;
     event.nameEnd = this.pos;
-    event.name = name;
-    if (this.escaped || name.length === 0 || name.length > SHORT_NAME || IDENTITY_EVENTS.has(name))
-      this.fast = false;
+    const identity = this.which(start + 1, length, IDENTITY_EVENTS) < IDENTITY_EVENTS.length;
+    if (this.escaped || length === 0 || length > SHORT_NAME || identity) this.fast = false;
   }
 
   properties(event: ScannedEvent): void {
@@ -338,6 +336,11 @@ class Scan {
     if (this.text.charCodeAt(this.pos) !== CHAR.colon) throw NOT_JSON;
     this.pos++;
     if (this.escaped || length > SHORT_NAME) return UNREAD;
+    return this.which(start, length, names);
+  }
+
+  /** Which of `names` the `length` characters at `start` spell, or names.length for none. */
+  which(start: number, length: number, names: readonly string[]): number {
     const first = this.text.charCodeAt(start);
     for (let i = 0; i < names.length; i++) {
       const name = names[i];
