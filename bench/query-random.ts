@@ -1,4 +1,5 @@
-// The benchmarks' random numbers: mulberry32, small and fast, so a seed names one data set.
+// Random numbers for the benchmarks and the tests (test/seeded-random.ts): mulberry32, small and fast,
+// so a seed names one data set or one case.
 
 export type Random = () => number;
 

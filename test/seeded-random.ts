@@ -1,14 +1,4 @@
-// The tests' random numbers: mulberry32, small and fast, so a seed names one reproducible case.
+// The tests' random numbers: the benchmarks' mulberry32 (bench/query-random.ts), small and fast, so
+// a seed names one reproducible case.
 
-export type Random = () => number;
-
-export function seededRandom(seed: number): Random {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { type Random, random as seededRandom } from "../bench/query-random.js";

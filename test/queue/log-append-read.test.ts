@@ -3,7 +3,7 @@ import { test } from "node:test";
 import { batches } from "../../src/queue/batches.js";
 import { openLog } from "../../src/queue/log.js";
 import { isQueueError } from "../../src/queue/queue.js";
-import { payloads, tempDir, texts } from "./temp-dir.js";
+import { checkWaitForRecords, payloads, tempDir, texts } from "./temp-dir.js";
 
 test("appended records are read back in order with their offsets, then committed", async (t) => {
   const log = await openLog({ dir: await tempDir(t) });
@@ -91,14 +91,7 @@ test("waitForRecords resolves once an append is durable, and false when aborted"
   const log = await openLog({ dir: await tempDir(t) });
   t.after(() => log.close());
   const consumer = await log.consumer("process");
-  const waiting = consumer.waitForRecords();
-  await log.append(payloads("late"));
-  assert.equal(await waiting, true);
-  await consumer.read();
-  const controller = new AbortController();
-  const aborted = consumer.waitForRecords(controller.signal);
-  controller.abort();
-  assert.equal(await aborted, false);
+  await checkWaitForRecords(log, consumer);
 });
 
 test("batches yields records as they arrive and ends when the queue closes", async (t) => {

@@ -4,7 +4,7 @@ import { MessageChannel, Worker } from "node:worker_threads";
 import { batches } from "../../src/queue/batches.js";
 import { openLog } from "../../src/queue/log.js";
 import { PortConsumer, serveConsumer } from "../../src/queue/port-consumer.js";
-import { payloads, tempDir, texts } from "./temp-dir.js";
+import { checkWaitForRecords, payloads, tempDir, texts } from "./temp-dir.js";
 
 async function servedConsumer(t: import("node:test").TestContext) {
   const dir = await tempDir(t);
@@ -41,14 +41,7 @@ test("a consumer across a port reads, commits and rewinds exactly as the log's o
 
 test("waiting across a port wakes on an append and ends when aborted", async (t) => {
   const { log, consumer } = await servedConsumer(t);
-  const waiting = consumer.waitForRecords();
-  await log.append(payloads("late"));
-  assert.equal(await waiting, true);
-  await consumer.read();
-  const controller = new AbortController();
-  const aborted = consumer.waitForRecords(controller.signal);
-  controller.abort();
-  assert.equal(await aborted, false);
+  await checkWaitForRecords(log, consumer);
 });
 
 test("batches() runs over a port consumer, and a commit made there is the log's on reopen", async (t) => {

@@ -10,20 +10,11 @@ import { describe, it } from "node:test";
 import { datasetSource } from "../../../src/query/engine/dataset-source.js";
 import { seededRandom } from "../../seeded-random.js";
 import { asJson, ROUTES } from "./endpoints.js";
-import { randomDataset } from "./random-dataset.js";
+import { randomDataset, sealPoints } from "./random-dataset.js";
 import { ENDPOINTS, randomQuery } from "./random-queries.js";
 
 const DATASETS = 24;
 const QUERIES_PER_ENDPOINT = 6;
-
-/** Seal points: none (all in buffers), some, or after every event chunk. */
-function sealPoints(seed: number, events: number): number[] {
-  const random = seededRandom(seed * 7 + 1);
-  const points: number[] = [];
-  for (let at = 0; at < events; at += 1 + Math.floor(random() * events * 0.4))
-    if (random() < 0.6) points.push(at);
-  return points;
-}
 
 describe("the engine answers like the reference", () => {
   it(`gives identical replies for ${ENDPOINTS.length} endpoints over ${DATASETS} random data sets`, async () => {

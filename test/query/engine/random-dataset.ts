@@ -106,3 +106,12 @@ export function randomDataset(seed: number, size = 120): DatasetShape {
     days: days.slice(1, -1),
   };
 }
+
+/** Seal points: none (all in buffers), some, or after every event chunk. */
+export function sealPoints(seed: number, events: number): number[] {
+  const random = seededRandom(seed * 7 + 1);
+  const points: number[] = [];
+  for (let at = 0; at < events; at += 1 + Math.floor(random() * events * 0.4))
+    if (random() < 0.6) points.push(at);
+  return points;
+}

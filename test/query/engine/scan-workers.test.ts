@@ -24,7 +24,7 @@ import { seededRandom } from "../../seeded-random.js";
 import { asJson, ROUTES } from "./endpoints.js";
 import { compareWithReference, type DifferentialCase } from "./funnel-differential.js";
 import { randomAddictionQuery, randomFunnelQuery, randomRetentionQuery } from "./funnel-queries.js";
-import { randomDataset } from "./random-dataset.js";
+import { randomDataset, sealPoints } from "./random-dataset.js";
 import { ENDPOINTS, randomQuery } from "./random-queries.js";
 
 const pool = new ScanPool({ size: 2 });
@@ -33,15 +33,6 @@ after(() => pool.close());
 /** The source with an empty cache and the pool: every sealed day of the query is cold. */
 function cold(source: QuerySource, workers: ScanPool = pool, signal?: AbortSignal): QuerySource {
   return { ...source, cache: new EngineCache(), workers, ...(signal === undefined ? {} : { signal }) };
-}
-
-/** Seal points: none (all in buffers), some, or after every event chunk (as differential.test.ts). */
-function sealPoints(seed: number, events: number): number[] {
-  const random = seededRandom(seed * 7 + 1);
-  const points: number[] = [];
-  for (let at = 0; at < events; at += 1 + Math.floor(random() * events * 0.4))
-    if (random() < 0.6) points.push(at);
-  return points;
 }
 
 async function withDataset(
