@@ -6,8 +6,8 @@
 // a record is acknowledged only when it and every record before it are durable, since recovery
 // cuts the log at the first bad record.
 //
-// A failed write or fsync cuts the tail back to the failed group's first byte, which also removes
-// every group written after it; those are refused with the same error once their own fsyncs have
+// A failed write cuts the tail back to the failed group's first byte, which also removes
+// every group written after it; those are refused with the same error once their own writes have
 // ended, and only then do new groups start.
 
 import { queueErrorFromIo } from "./file-io.js";
@@ -37,7 +37,7 @@ export interface GroupTail {
    * next group can be written while this one's write is still running.
    */
   write(group: Buffer): Promise<void>;
-  /** Removes every byte from `at` on, durably (a failed write or fsync, and all after it). */
+  /** Removes every byte from `at` on, durably (a failed write, and all after it). */
   cutBack(at: number): Promise<void>;
 }
 
@@ -64,7 +64,7 @@ interface GroupInFlight {
   readonly records: number;
   /** The tail's length before the group's write: where a cut back goes. */
   readonly at: number;
-  /** Resolves once the write and fsync ended, well or not. */
+  /** Resolves once the durable write ended, well or not. */
   readonly ended: Promise<void>;
   done: boolean;
   failure: QueueError | null;
@@ -78,8 +78,6 @@ export class GroupCommit {
   #turnScheduled = false;
   /** No group starts: a segment is being started, or a failure is being cut back. */
   #halted = false;
-  /** A failure is being cut back. */
-  #cutting = false;
   #idleWaiters: (() => void)[] = [];
 
   constructor(
@@ -151,7 +149,7 @@ export class GroupCommit {
     return pending.splice(0, count);
   }
 
-  /** Frames and writes the group now, and starts its fsync. */
+  /** Frames the group and starts its durable write. */
   #start(appends: PendingAppend[]): void {
     let bytes = 0;
     let records = 0;
@@ -192,20 +190,20 @@ export class GroupCommit {
   /** Answers the finished groups at the head, in order; a failed one starts the cut back. */
   #advance(): void {
     const inFlight = this.#inFlight;
-    // The groups behind the head go to the disk before the head's appenders are answered.
-    if (inFlight.length > 0 && inFlight[0].done && inFlight[0].failure === null) {
-      const finished: GroupInFlight[] = [];
-      while (inFlight.length > 0 && inFlight[0].done && inFlight[0].failure === null)
-        finished.push(inFlight.shift() as GroupInFlight);
+    const finished: GroupInFlight[] = [];
+    while (inFlight.length > 0 && inFlight[0].done && inFlight[0].failure === null)
+      finished.push(inFlight.shift() as GroupInFlight);
+    if (finished.length > 0) {
+      // The groups behind the head go to the disk before the head's appenders are answered.
       this.#pump();
       for (const group of finished) this.#answer(group);
     }
+    // A cut back takes every group out of flight at once, so it never starts twice.
     const head = inFlight[0];
-    if (head?.done && head.failure !== null && !this.#cutting) void this.#cutBack(head.failure);
+    if (head?.done && head.failure !== null) void this.#cutBack(head.failure);
   }
 
   async #cutBack(failure: QueueError): Promise<void> {
-    this.#cutting = true;
     this.#halted = true;
     const failed = this.#inFlight.splice(0);
     await Promise.all(failed.map((group) => group.ended));
@@ -216,7 +214,6 @@ export class GroupCommit {
     }
     this.#written = failed[0].base;
     for (const group of failed) this.#refuse(group.appends, group.bytes, failure);
-    this.#cutting = false;
     this.#halted = false;
     this.#pump();
   }

@@ -1,4 +1,4 @@
-// The log's tail segment as the group commit uses it (group-commit.ts): writes at its end, fsyncs,
+// The log's tail segment as the group commit uses it (group-commit.ts): durable writes at its end,
 // cuts back a failed write, and rolls to a new segment once the tail reaches its size.
 
 import { constants } from "node:fs";
