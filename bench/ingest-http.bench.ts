@@ -165,7 +165,7 @@ async function startWholeServer(dataDir: string): Promise<Target> {
     port: tally.port,
     project: tally.createdProject!,
     stats: () => tally.queue.stats(),
-    unprocessed: () => tally.queue.stats().nextOffset - tally.processed.committed,
+    unprocessed: () => tally.queue.stats().nextOffset - tally.processed.committed(),
     close: () => tally.close(),
   };
 }

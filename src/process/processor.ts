@@ -16,7 +16,7 @@ import { parseProfileUpdate } from "./profile-update.js";
 import type { EventToStore } from "./stored-event-from-envelope.js";
 
 export interface ProcessorDeps {
-  /** Only its consumer is used: the queue may be owned by another thread (queue/port-consumer.ts). */
+  /** Only its consumer is used: the queue may be owned by another thread (queue/shared-consumer.ts). */
   readonly queue: Pick<Queue, "consumer">;
   readonly store: EventStore;
   readonly aliases: AliasStore;

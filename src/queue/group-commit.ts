@@ -51,8 +51,11 @@ export interface PendingAppend {
 
 /** What the log learns as groups end. */
 export interface GroupEvents {
-  /** Records `base` … `base + records - 1` of `appends` appends, `bytes` framed, are durable; in offset order. */
-  durable(base: Offset, records: number, bytes: number, appends: number): void;
+  /**
+   * Records `base` … `base + records - 1` of `appends` appends, `bytes` framed, are durable, and so
+   * is the tail up to byte `end`; in offset order.
+   */
+  durable(base: Offset, records: number, bytes: number, appends: number, end: number): void;
   /** A group of `bytes` was refused with `error`. */
   refused(bytes: number, appends: number, error: QueueError): void;
 }
@@ -219,7 +222,7 @@ export class GroupCommit {
   }
 
   #answer(group: GroupInFlight): void {
-    this.events.durable(group.base, group.records, group.bytes, group.appends.length);
+    this.events.durable(group.base, group.records, group.bytes, group.appends.length, group.at + group.bytes);
     let first = group.base;
     for (const append of group.appends) {
       const count = append.payloads.length;

@@ -9,12 +9,14 @@ import { queueErrorFromIo } from "./file-io.js";
 import { GROUPS_IN_FLIGHT, GroupCommit } from "./group-commit.js";
 import { LatencyCounter } from "./latency-histogram.js";
 import { LogConsumer, type LogView } from "./log-consumer.js";
+import { LogShareWriter } from "./log-share.js";
 import type { AppendReceipt, Offset, Queue, QueueConsumer, QueueStats } from "./queue.js";
 import { QueueError, QueueFullError } from "./queue.js";
 import { MAX_RECORD_BYTES, RECORD_HEADER_BYTES } from "./record-frame.js";
 import { type RecoveredLog, type RecoveryReport, recoverLog } from "./recovery.js";
 import { removeConsumedSegments } from "./retention.js";
-import type { Segment } from "./segment-files.js";
+import { type Segment, segmentFor } from "./segment-files.js";
+import type { SharedConsumerHandle } from "./shared-consumer.js";
 import { TailWriter } from "./tail-writer.js";
 
 export interface LogOptions {
@@ -70,11 +72,13 @@ export class EmbeddedLog implements Queue {
   readonly #groups: GroupCommit;
   readonly #releaseLock: ReleaseLock;
   readonly #committed: Map<string, number>;
-  readonly #consumers = new Map<string, LogConsumer>();
+  /** Open consumers by name: read on this thread (LogConsumer) or on another (shareConsumer). */
+  readonly #consumers = new Map<string, { close(): Promise<void> }>();
   readonly #waiters = new Set<() => void>();
   readonly #fsyncSeconds = new LatencyCounter();
   readonly #sweeper: NodeJS.Timeout | null;
   readonly #view: LogView;
+  readonly #share: LogShareWriter;
   #nextOffset: Offset;
   #bytes: number;
   /** Bytes appended but not yet durable (or refused). */
@@ -103,7 +107,7 @@ export class EmbeddedLog implements Queue {
       this.#writer,
       this.#nextOffset,
       {
-        durable: (base, records, bytes, appends) => this.#durable(base, records, bytes, appends),
+        durable: (base, records, bytes, appends, end) => this.#durable(base, records, bytes, appends, end),
         refused: (bytes, appends, error) => {
           this.#pendingBytes -= bytes;
           if (error.code === "queue_full") this.#counts.rejectedFull += appends;
@@ -112,6 +116,8 @@ export class EmbeddedLog implements Queue {
       settings.groupsInFlight,
     );
     this.#view = this.#viewForConsumers();
+    const tail = this.#segments[this.#segments.length - 1];
+    this.#share = new LogShareWriter(this.#nextOffset, tail.base, tail.size);
     this.#sweeper = this.#startSweeper();
     this.#sweep(false);
   }
@@ -146,17 +152,65 @@ export class EmbeddedLog implements Queue {
   }
 
   async consumer(name: string): Promise<QueueConsumer> {
+    const start = this.#reserve(name);
+    return this.#opened(name, new LogConsumer(this.#view, name, start));
+  }
+
+  /**
+   * Opens consumer `name` to be read on another thread (shared-consumer.ts): the records are read
+   * there, from the segment files, with what the log publishes in shared memory; only commits
+   * come back here. Retention and depth count its commits like any consumer's.
+   */
+  async shareConsumer(name: string): Promise<SharedConsumerHandle> {
+    let commits = Promise.resolve();
+    const handle: SharedConsumerHandle = {
+      name,
+      dir: this.#settings.dir,
+      share: this.#share.buffer,
+      committed: () => this.#committed.get(name) ?? 0,
+      commit: (offset) => {
+        if (!Number.isSafeInteger(offset) || offset > this.#nextOffset) {
+          return Promise.reject(
+            new QueueError(
+              "invalid_offset",
+              `cannot commit offset ${offset}: the log ends at ${this.#nextOffset}`,
+            ),
+          );
+        }
+        // One after another, so the file never goes back to an older offset.
+        const write = commits.then(() =>
+          offset > handle.committed() ? this.#view.commitOffset(name, offset) : undefined,
+        );
+        commits = write.catch(() => {});
+        return write;
+      },
+      close: async () => {
+        await commits;
+        this.#consumers.delete(name);
+      },
+    };
+    this.#reserve(name);
+    return this.#opened(name, handle);
+  }
+
+  /** Checks that `name` may open; returns where it starts: its commit, or the oldest record kept. */
+  #reserve(name: string): Offset {
     checkConsumerName(name);
     if (this.#closed) throw new QueueError("queue_closed", "the queue is closed");
     if (this.#consumers.has(name))
       throw new QueueError("invalid_consumer", `consumer ${name} is already open`);
+    return this.#committed.get(name) ?? this.#segments[0].base;
+  }
+
+  /** Registers an opened consumer; a new one starts at the oldest record kept, and holds back retention from now on. */
+  async #opened<C extends { close(): Promise<void> }>(name: string, consumer: C): Promise<C> {
     const known = this.#committed.get(name);
-    // A new consumer starts at the oldest record kept, and holds back retention from now on.
-    const committed = known ?? this.#segments[0].base;
-    const consumer = new LogConsumer(this.#view, name, committed);
     this.#consumers.set(name, consumer);
-    this.#committed.set(name, committed);
-    if (known === undefined) await this.#register(name, committed);
+    if (known === undefined) {
+      const start = this.#segments[0].base;
+      this.#committed.set(name, start);
+      await this.#register(name, start);
+    }
     return consumer;
   }
 
@@ -185,18 +239,23 @@ export class EmbeddedLog implements Queue {
     this.#closed = true;
     if (this.#sweeper !== null) clearInterval(this.#sweeper);
     await this.#groups.idle();
+    this.#share.close();
     for (const wake of [...this.#waiters]) wake();
     await Promise.all([...this.#consumers.values()].map((consumer) => consumer.close()));
     await this.#writer.close();
     await this.#releaseLock();
   }
 
-  #durable(base: Offset, records: number, bytes: number, appends: number): void {
+  #durable(base: Offset, records: number, bytes: number, appends: number, end: number): void {
     this.#pendingBytes -= bytes;
     this.#bytes += bytes;
     this.#counts.appends += appends;
     this.#counts.records += records;
     this.#nextOffset = base + records;
+    // The group's segment: the tail, unless a roll has already begun the next one.
+    const last = this.#segments[this.#segments.length - 1];
+    const segment = last.base <= base ? last : (segmentFor(this.#segments, base) as Segment);
+    this.#share.publish(this.#nextOffset, segment.base, end);
     for (const wake of [...this.#waiters]) wake();
   }
 
@@ -219,7 +278,9 @@ export class EmbeddedLog implements Queue {
     if (this.#committed.size === 0) return;
     const { dir, retentionMs } = this.#settings;
     const rules = { dir, floor: this.#floor(), now: this.#settings.now(), retentionMs, force };
+    const before = this.#segments.length;
     this.#bytes -= removeConsumedSegments(this.#segments, rules);
+    if (this.#segments.length !== before) this.#share.segmentsChanged();
   }
 
   #startSweeper(): NodeJS.Timeout | null {

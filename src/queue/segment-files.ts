@@ -1,5 +1,6 @@
 // Where segments live: `<dir>/<first offset, 20 digits>.log`, sorted by name = sorted by offset.
 
+import { readdirSync } from "node:fs";
 import { open, readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
 
@@ -25,13 +26,25 @@ export function segmentPath(dir: string, base: number): string {
 /** The segments in `dir`, oldest first, with their sizes on disk. Other files are not segments. */
 export async function listSegments(dir: string): Promise<Segment[]> {
   const segments: Segment[] = [];
-  for (const name of await readdir(dir)) {
-    const match = SEGMENT_NAME.exec(name);
-    if (match === null) continue;
-    const { size } = await stat(join(dir, name));
-    segments.push({ base: Number(match[1]), size, consumedAt: null });
+  for (const base of segmentBases(await readdir(dir))) {
+    const { size } = await stat(segmentPath(dir, base));
+    segments.push({ base, size, consumedAt: null });
   }
-  return segments.sort((a, b) => a.base - b.base);
+  return segments;
+}
+
+/** The first offsets of the segments in `dir`, oldest first, without their sizes. */
+export function listSegmentBasesSync(dir: string): number[] {
+  return segmentBases(readdirSync(dir));
+}
+
+function segmentBases(names: readonly string[]): number[] {
+  const bases: number[] = [];
+  for (const name of names) {
+    const match = SEGMENT_NAME.exec(name);
+    if (match !== null) bases.push(Number(match[1]));
+  }
+  return bases.sort((a, b) => a - b);
 }
 
 /** The segment holding `offset` (the last one starting at or before it), or undefined. */

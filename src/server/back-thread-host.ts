@@ -7,8 +7,7 @@ import { MessageChannel, type MessagePort, type Worker } from "node:worker_threa
 import type { TallyMetrics } from "../api/metrics.js";
 import { PortEndpoints } from "../api/port-endpoints.js";
 import { HttpError, type QueryEndpoint } from "../api/query-api.js";
-import { serveConsumer } from "../queue/port-consumer.js";
-import type { QueueConsumer } from "../queue/queue.js";
+import { type SharedConsumerHandle, serveSharedConsumer } from "../queue/shared-consumer.js";
 import { startModuleWorker } from "../util/module-worker.js";
 import type { BackCommand, BackMessage, BackThreadData } from "./back-thread.js";
 import type { Logger } from "./log.js";
@@ -17,8 +16,8 @@ export interface BackThreadOptions {
   readonly dataDir: string;
   readonly storeOptions?: BackThreadData["storeOptions"];
   readonly queryWorkers?: number;
-  /** The processor's consumer of the main thread's queue. */
-  readonly consumer: QueueConsumer;
+  /** The processor's consumer of the main thread's queue, read in the back thread. */
+  readonly consumer: SharedConsumerHandle;
   readonly log: Logger;
   readonly metrics: TallyMetrics;
 }
@@ -98,7 +97,7 @@ export class BackThread {
   #spawn(): Promise<void> {
     const toConsumer = new MessageChannel();
     const toEndpoints = new MessageChannel();
-    serveConsumer(toConsumer.port1, this.options.consumer);
+    serveSharedConsumer(toConsumer.port1, this.options.consumer);
     const data: BackThreadData = {
       dataDir: this.options.dataDir,
       storeOptions: this.options.storeOptions,

@@ -1,7 +1,8 @@
 // The back thread of a Tally process: everything after the queue — the processor, identity,
 // profiles, the event store and the query engine — runs here, so that the ingestion server has the
-// main thread to itself and answers `1` at the rate the disk's group commit allows. It consumes the
-// queue through a port (the main thread owns the log) and answers query endpoints through another.
+// main thread to itself and answers `1` at the rate the disk's group commit allows. It reads the
+// queue's files itself (the main thread owns the log and tells it, in shared memory, how far they
+// are durable; commits go back through a port) and answers query endpoints through another port.
 // Started by back-thread-host.ts; messages to the host are BackMessage, from it BackCommand.
 
 import { join } from "node:path";
@@ -17,7 +18,7 @@ import { ProjectRegistry } from "../projects/registry.js";
 import { ENGINE_ENDPOINTS } from "../query/engine/endpoints.js";
 import { ScanPool } from "../query/engine/scan-pool.js";
 import { InProcessResultCache } from "../query/result-cache.js";
-import { PortConsumer } from "../queue/port-consumer.js";
+import { connectSharedConsumer } from "../queue/shared-consumer.js";
 import { EventStore, type EventStoreOptions } from "../store/event-store.js";
 import { setThisThreadNice } from "../util/thread-priority.js";
 import type { LogFields, Logger } from "./log.js";
@@ -77,7 +78,7 @@ async function start(data: BackThreadData) {
   const profiles = new SqliteProfileStore(data.dataDir);
   const aliasSnapshots = new AliasSnapshots(aliases);
   const processor = new Processor({
-    queue: { consumer: () => PortConsumer.connect(data.consumerPort) },
+    queue: { consumer: () => connectSharedConsumer(data.consumerPort) },
     store,
     aliases,
     profiles,

@@ -15,7 +15,7 @@ import { createIngestHandler } from "../ingest/handler.js";
 import type { Project } from "../projects/project.js";
 import { ProjectRegistry } from "../projects/registry.js";
 import { type EmbeddedLog, openLog } from "../queue/log.js";
-import type { QueueConsumer } from "../queue/queue.js";
+import type { SharedConsumerHandle } from "../queue/shared-consumer.js";
 import { BackThread, type BackThreadOptions } from "./back-thread-host.js";
 import { createLogger, type Logger } from "./log.js";
 
@@ -41,7 +41,7 @@ export interface RunningTally {
   readonly queue: EmbeddedLog;
   readonly metrics: TallyMetrics;
   /** The processor's queue consumer: every record below `committed` is in the event store. */
-  readonly processed: QueueConsumer;
+  readonly processed: SharedConsumerHandle;
   /** The thread that processes, stores and answers queries. */
   readonly back: BackThread;
   /** The project made on the first start of an empty data directory, if this start made one. */
@@ -75,7 +75,7 @@ export async function startTally(options: TallyOptions): Promise<RunningTally> {
   const metrics = new TallyMetrics();
   metrics.watchQueue(() => queue.stats());
 
-  const processed = await queue.consumer(PROCESSOR_CONSUMER);
+  const processed = await queue.shareConsumer(PROCESSOR_CONSUMER);
   const back = await BackThread.start({
     dataDir: options.dataDir,
     storeOptions: options.storeOptions,
