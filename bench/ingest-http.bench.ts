@@ -14,7 +14,9 @@
 //
 // INGEST_BENCH_LOAD=main runs autocannon on the server's thread instead; INGEST_BENCH_SECONDS
 // changes the measured time of each row (default 10, after a 2 s warm-up); INGEST_BENCH_ROWS=a,b
-// runs only the rows whose names contain one of the words (the baseline always runs), for profiling.
+// runs only the rows whose names contain one of the words (the baseline always runs), for profiling;
+// INGEST_BENCH_ROUNDS=3 runs everything three times over, each round against its own baseline (the
+// machine's speed drifts between minutes), and ends with the median of each row's in-round ratio.
 
 import { mkdtemp, rm } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
@@ -42,6 +44,8 @@ const LOAD_IN_WORKER = process.env.INGEST_BENCH_LOAD !== "main";
 /** The calibration row's extra CPU per request: about what ingestion's own code costs. */
 const CALIBRATION_MICROS = 10;
 const ROW_FILTER = process.env.INGEST_BENCH_ROWS?.split(",").filter((word) => word !== "");
+/** Rounds of all rows, each with its own baseline: the summary gives medians of in-round ratios. */
+const ROUNDS = Number(process.env.INGEST_BENCH_ROUNDS ?? 1);
 
 // autocannon ships no types: the part of its API used here.
 interface LoadOptions {
@@ -389,17 +393,63 @@ function report(rows: readonly Measured[]): void {
     );
   }
   const row = (prefix: string) => rows.find((r) => r.name.startsWith(prefix));
-  const tracks = [row("Tally /track GET"), row("Tally /track form")].filter((r) => r !== undefined);
+  goals((prefix) => {
+    const found = row(prefix);
+    return found === undefined ? undefined : found.requestsPerSecond / baseline;
+  }, row("Tally /import")?.eventsPerSecond);
+}
+
+function goals(ratioOf: (prefix: string) => number | undefined, imported: number | undefined): void {
+  const tracks = [ratioOf("Tally /track GET"), ratioOf("Tally /track form")].filter((r) => r !== undefined);
   if (tracks.length > 0) {
-    const worst = Math.min(...tracks.map((r) => r.requestsPerSecond)) / baseline;
+    const worst = Math.min(...tracks);
     console.log(`\ngoal /track ≥ 0.60× baseline: ${worst.toFixed(2)}× (${worst >= 0.6 ? "met" : "missed"})`);
   }
-  const imported = row("Tally /import")?.eventsPerSecond;
   if (imported !== undefined) {
     console.log(
       `goal /import ≥ 150,000 events/s: ${fmt(imported)} (${imported >= 150_000 ? "met" : "missed"})`,
     );
   }
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/** Each row's median over the rounds: events/s, and its ratio to the baseline of its own round. */
+function reportMedians(rounds: readonly (readonly Measured[])[]): void {
+  const ratios = new Map<string, number[]>();
+  const rates = new Map<string, number[]>();
+  const batched = new Set<string>();
+  for (const rows of rounds) {
+    for (const row of rows) {
+      ratios.set(row.name, [
+        ...(ratios.get(row.name) ?? []),
+        row.requestsPerSecond / rows[0].requestsPerSecond,
+      ]);
+      rates.set(row.name, [...(rates.get(row.name) ?? []), row.eventsPerSecond]);
+      if (row.eventsPerSecond !== row.requestsPerSecond) batched.add(row.name);
+    }
+  }
+  const medianOf = (map: Map<string, number[]>, name: string) => median(map.get(name) ?? []);
+  console.log(`\nmedians of ${rounds.length} rounds (ratios taken within each round):\n`);
+  console.log("| row | events/s | × baseline | ratios of the rounds |");
+  console.log("| --- | ---: | ---: | --- |");
+  for (const [name, list] of ratios) {
+    const ratio = batched.has(name)
+      ? "– | –"
+      : `${median(list).toFixed(2)}× | ${list.map((r) => r.toFixed(2)).join(", ")}`;
+    console.log(`| ${name} | ${fmt(medianOf(rates, name))} | ${ratio} |`);
+  }
+  const named = (prefix: string) => [...ratios.keys()].find((name) => name.startsWith(prefix));
+  const ratioOf = (prefix: string) => {
+    const name = named(prefix);
+    return name === undefined ? undefined : medianOf(ratios, name);
+  };
+  const imported = named("Tally /import");
+  goals(ratioOf, imported === undefined ? undefined : medianOf(rates, imported));
 }
 
 const root = await mkdtemp(join(tmpdir(), "tally-ingest-bench-"));
@@ -410,7 +460,6 @@ try {
   );
   const batch = `${IMPORT_BATCH.toLocaleString("en-US")}-event JSON batches`;
   const wanted = (name: string) => ROW_FILTER === undefined || ROW_FILTER.some((w) => name.includes(w));
-  const rows: Measured[] = [await runBaseline()];
   const tally = (name: string, start: (dataDir: string) => Promise<Target>, shape: Shape) =>
     [name, () => runTally(root, name, start, shape)] as const;
   const plan = [
@@ -422,8 +471,15 @@ try {
     tally(`ingest stage only: /import, ${batch}`, startIngestStage, "import"),
     tally("queue alone: bare server + one durable 450-byte append", startQueueAlone, "track-get"),
   ];
-  for (const [name, run] of plan) if (wanted(name)) rows.push(await run());
-  report(rows);
+  const rounds: Measured[][] = [];
+  for (let round = 1; round <= ROUNDS; round++) {
+    const rows: Measured[] = [await runBaseline()];
+    for (const [name, run] of plan) if (wanted(name)) rows.push(await run());
+    if (ROUNDS > 1) console.log(`\nround ${round} of ${ROUNDS}`);
+    report(rows);
+    rounds.push(rows);
+  }
+  if (ROUNDS > 1) reportMedians(rounds);
 } finally {
   await rm(root, { recursive: true, force: true });
 }
