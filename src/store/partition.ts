@@ -222,25 +222,31 @@ export class Partition {
    * frozen and its segment starts building at once, beside a seal still in flight (the builder may
    * have a thread free: at the end of a burst the appending thread is idle); segments join the
    * manifest in the order their buffers were frozen, so `sealedThrough` never passes a row that is
-   * only in a write-ahead file. `split`: a big buffer is shared among the idle sealing threads, as
-   * consecutive parts, each its own segment (for seals of whatever a burst left, which nothing
-   * follows; a full buffer's seal keeps its segment whole).
+   * only in a write-ahead file. Resolves once the buffers frozen up to this call are sealed, not
+   * those frozen after it: a caller that counts seals in flight learns at once that a thread is free.
+   * `split`: a big buffer is shared among the sealing threads, as consecutive parts, each its own
+   * segment (for seals of whatever a burst left, which nothing follows; a full buffer's seal keeps
+   * its segment whole). The builder gives each part the first thread that is free, so splitting
+   * never ends later than not splitting, even while other seals are running.
    */
   seal(split = false): Promise<void> {
-    const frozen = this.appends.run(async () => {
-      if (this.active.rowCount === 0) return;
-      const parts = split
-        ? Math.min(this.builder.idleSealers(), Math.floor(this.active.rowCount / MIN_PART_ROWS))
-        : 1;
-      for (const part of this.active.split(parts)) {
-        this.frozen.push(part);
-        this.startBuild(part);
+    const frozen = this.appends.run(async (): Promise<WriteBuffer | undefined> => {
+      if (this.active.rowCount > 0) {
+        const parts = split
+          ? Math.min(this.builder.sealThreads(), Math.floor(this.active.rowCount / MIN_PART_ROWS))
+          : 1;
+        for (const part of this.active.split(parts)) {
+          this.frozen.push(part);
+          this.startBuild(part);
+        }
+        this.active = new WriteBuffer();
       }
-      this.active = new WriteBuffer();
+      return this.frozen[this.frozen.length - 1];
     });
     return this.seals.run(async () => {
-      await frozen;
-      while (this.frozen.length > 0) await this.sealBuffer(this.frozen[0]);
+      const last = await frozen;
+      if (last === undefined) return;
+      while (this.frozen.includes(last)) await this.sealBuffer(this.frozen[0]);
     });
   }
 

@@ -30,8 +30,8 @@ export interface SegmentBuilder {
    * payloads are not changed, and may be read meanwhile.
    */
   seal(path: string, payloads: readonly Buffer[], rows: number): Promise<BuiltSegment>;
-  /** Seals that could start at once, each on a core of its own (a partition splits a buffer among them). */
-  idleSealers(): number;
+  /** Seals that run side by side, each on a core of its own (a partition splits a buffer among them). */
+  sealThreads(): number;
   /** Writes the rows of `inputs` as one segment at `path`. */
   merge(path: string, inputs: readonly SegmentInput[]): Promise<BuiltSegment>;
   close(): Promise<void>;
@@ -64,7 +64,7 @@ export async function mergeSegments(path: string, inputs: readonly SegmentInput[
 /** Builds segments in the calling thread. */
 export const inThreadBuilder: SegmentBuilder = {
   seal: sealPayloads,
-  idleSealers: () => 1,
+  sealThreads: () => 1,
   merge: mergeSegments,
   close: async () => undefined,
 };

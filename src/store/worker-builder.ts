@@ -1,9 +1,11 @@
 // Builds segments in worker threads: two for seals and one for merges, so a seal (which appends wait
 // for once a buffer is full) never queues behind a long compaction, and two seals (a full buffer's
-// and the rest's at the end of a burst, when the appending thread is idle) run on two cores. Each
-// thread keeps its tasks in the order they were asked for, starts on first use, does not keep the
-// process alive, and is started again if it dies; a task in flight when it dies fails, and the
-// partition retries it at its next seal or compaction.
+// and the rest's at the end of a burst, when the appending thread is idle) run on two cores. Seals
+// wait in one queue, and a sealing thread is given the next one only once it has answered the last:
+// no seal waits behind another while a thread idles (nor does a finished seal's answer wait behind
+// the next one's encoding, which would hold up the write-ahead files it frees). Each thread starts on
+// first use, does not keep the process alive, and is started again if it dies; a task in flight
+// when it dies fails, and the partition retries it at its next seal or compaction.
 
 import type { Worker } from "node:worker_threads";
 import { startModuleWorker } from "../util/module-worker.js";
@@ -11,7 +13,16 @@ import { StoreError, type StoreErrorCode } from "./errors.js";
 import type { BuildReply, BuildTask } from "./seal-worker.js";
 import type { BuiltSegment, SegmentBuilder, SegmentInput } from "./segment-build.js";
 
-type Task = BuildTask extends infer T ? (T extends BuildTask ? Omit<T, "id"> : never) : never;
+/** A task as a thread is given it (the thread numbers it). */
+export type Task = BuildTask extends infer T ? (T extends BuildTask ? Omit<T, "id"> : never) : never;
+
+/** What runs tasks: a worker thread, or a stand-in in tests. */
+export interface BuildRunner {
+  /** Tasks sent and not yet answered. */
+  readonly busy: number;
+  run(task: Task): Promise<BuiltSegment>;
+  close(): Promise<void>;
+}
 
 interface Pending {
   resolve(built: BuiltSegment): void;
@@ -23,7 +34,7 @@ function startWorker(): Worker {
 }
 
 /** One worker thread and the tasks sent to it. */
-class BuildThread {
+class BuildThread implements BuildRunner {
   private worker: Worker | null = null;
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
@@ -80,20 +91,47 @@ class BuildThread {
   }
 }
 
-export class WorkerBuilder implements SegmentBuilder {
-  private readonly sealers = [new BuildThread(), new BuildThread()];
-  private readonly merger = new BuildThread();
+/** A seal waiting for a free sealing thread. */
+interface QueuedSeal {
+  readonly task: Task;
+  readonly pending: Pending;
+}
 
-  seal(path: string, payloads: readonly Buffer[], rows: number): Promise<BuiltSegment> {
-    // The less busy thread; the second starts only once a seal finds the first busy.
-    const [first, second] = this.sealers;
-    const sealer = second.busy < first.busy ? second : first;
-    // The payloads live in SharedArrayBuffers: the worker reads the same memory, nothing is copied.
-    return sealer.run({ kind: "seal", path, payloads, rows });
+export class WorkerBuilder implements SegmentBuilder {
+  private readonly sealers: readonly BuildRunner[];
+  private readonly merger: BuildRunner;
+  private readonly queued: QueuedSeal[] = [];
+
+  /** `startRunner` makes the three runners (two sealing, then the merging one). */
+  constructor(startRunner: () => BuildRunner = () => new BuildThread()) {
+    this.sealers = [startRunner(), startRunner()];
+    this.merger = startRunner();
   }
 
-  idleSealers(): number {
-    return this.sealers.filter((t) => t.busy === 0).length;
+  seal(path: string, payloads: readonly Buffer[], rows: number): Promise<BuiltSegment> {
+    // The payloads live in SharedArrayBuffers: the worker reads the same memory, nothing is copied.
+    const task: Task = { kind: "seal", path, payloads, rows };
+    return new Promise((resolve, reject) => {
+      this.queued.push({ task, pending: { resolve, reject } });
+      this.dispatch();
+    });
+  }
+
+  /** Hands queued seals, oldest first, to the free sealing threads (the first before the second). */
+  private dispatch(): void {
+    for (const sealer of this.sealers) {
+      if (this.queued.length === 0) return;
+      if (sealer.busy > 0) continue;
+      const { task, pending } = this.queued.shift()!;
+      sealer
+        .run(task)
+        .then(pending.resolve, pending.reject)
+        .finally(() => this.dispatch());
+    }
+  }
+
+  sealThreads(): number {
+    return this.sealers.length;
   }
 
   merge(path: string, inputs: readonly SegmentInput[]): Promise<BuiltSegment> {
@@ -101,6 +139,8 @@ export class WorkerBuilder implements SegmentBuilder {
   }
 
   async close(): Promise<void> {
+    for (const { pending } of this.queued.splice(0))
+      pending.reject(new Error("the segment builder is closed"));
     await Promise.all([...this.sealers.map((t) => t.close()), this.merger.close()]);
   }
 }

@@ -17,10 +17,10 @@ const START = Date.UTC(2024, 4, 14) / 1000;
 
 /**
  * A builder whose seals wait for `release(n)` (the n-th seal, from 1) and can be told to fail one
- * (the next, or the one `skip` seals later); it says `idle` sealing threads are free, and records
- * the rows of each seal.
+ * (the next, or the one `skip` seals later); it has `threads` sealing threads, and records the rows
+ * of each seal.
  */
-function gatedBuilder(idle = 1) {
+function gatedBuilder(threads = 1) {
   const gates = new Map<number, () => void>();
   const failing = new Set<number>();
   const sealedRows: number[] = [];
@@ -35,7 +35,7 @@ function gatedBuilder(idle = 1) {
       });
       return inThreadBuilder.seal(path, payloads, rows);
     },
-    idleSealers: () => idle,
+    sealThreads: () => threads,
     merge: inThreadBuilder.merge,
     close: async () => undefined,
   };
@@ -86,6 +86,39 @@ test("a second seal builds beside the first, and its segment joins the manifest 
   assert.equal(reopened.bufferedRows, 0, "both buffers sealed, nothing left to replay");
 });
 
+test("a seal resolves once its own buffer is sealed, while one frozen after it still builds", async () => {
+  const dir = join(tempDir(), DAY);
+  const { builder, release, calls } = gatedBuilder();
+  const p = Partition.create(dir, 1, DAY, builder);
+  await p.append(events.slice(0, 10), 0);
+  const first = p.seal();
+  await p.append(events.slice(10, 30), 0);
+  let secondDone = false;
+  const second = p.seal().then(() => {
+    secondDone = true;
+  });
+  while (calls() < 2) await sleep(1);
+  await release(1);
+  // A caller counting seals in flight (the event store) learns now that a thread is free.
+  await first;
+  assert.equal(secondDone, false, "the second buffer is still building");
+  assert.deepEqual(
+    (await readManifest(dir))?.segments.map((s) => [s.minOffset, s.maxOffset]),
+    [[0, 9]],
+  );
+  assert.deepEqual(rowsIn(p), all);
+  await release(2);
+  await second;
+  assert.deepEqual(
+    (await readManifest(dir))?.segments.map((s) => [s.minOffset, s.maxOffset]),
+    [
+      [0, 9],
+      [10, 29],
+    ],
+  );
+  await p.idle();
+});
+
 test("a seal whose build failed is built again by the next seal, rows kept meanwhile", async () => {
   const dir = join(tempDir(), DAY);
   const { builder, release, failNext } = gatedBuilder();
@@ -117,7 +150,7 @@ function plainEvents(first: number, count: number) {
   }));
 }
 
-test("a big buffer is split among idle sealing threads; a failure or crash between its parts loses and repeats no row", async () => {
+test("a big buffer is split among the sealing threads; a failure or crash between its parts loses and repeats no row", async () => {
   const dir = join(tempDir(), DAY);
   const { builder, release, failNext, sealedRows } = gatedBuilder(2);
   const p = Partition.create(dir, 1, DAY, builder);
@@ -157,14 +190,14 @@ test("a big buffer is split among idle sealing threads; a failure or crash betwe
   assert.equal(reopened.bufferedRows, 0, "both parts sealed, nothing left to replay");
 });
 
-test("a buffer is not split when one sealing thread is free, into parts under 25,000 rows, or when full", async () => {
-  for (const [idle, rows, split, parts] of [
+test("a buffer is not split with one sealing thread, into parts under 25,000 rows, or when full", async () => {
+  for (const [threads, rows, split, parts] of [
     [1, 60_000, true, [60_000]],
     [2, 40_000, true, [40_000]],
     [2, 60_000, false, [60_000]],
   ] as const) {
     const dir = join(tempDir(), DAY);
-    const { builder, release, sealedRows } = gatedBuilder(idle);
+    const { builder, release, sealedRows } = gatedBuilder(threads);
     const p = Partition.create(dir, 1, DAY, builder);
     for (let first = 0; first < rows; first += 10_000) await p.append(plainEvents(first, 10_000), 0);
     const sealing = p.seal(split);
