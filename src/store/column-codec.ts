@@ -8,7 +8,7 @@
 
 import { ByteReader, ByteWriter } from "./byte-io.js";
 import { corrupt } from "./errors.js";
-import { decodeInts, encodeInts } from "./int-codec.js";
+import { decodeInts, encodeByteInts, encodeInts } from "./int-codec.js";
 import { decodeNumbers, encodeNumbers } from "./number-codec.js";
 import { decodeStringList, encodeStringList } from "./string-list-codec.js";
 
@@ -24,12 +24,12 @@ export function encodeTagsBody(tags: Uint8Array): Buffer {
     indexOf[t] = palette.length;
     palette.push(t);
   }
-  const indexes = new Float64Array(tags.length);
+  const indexes = new Uint8Array(tags.length);
   for (let i = 0; i < tags.length; i++) indexes[i] = indexOf[tags[i]];
   const w = new ByteWriter();
   w.u8(palette.length);
   for (const t of palette) w.u8(t);
-  w.bytes(encodeInts(indexes));
+  w.bytes(encodeByteInts(indexes));
   return w.finish();
 }
 

@@ -112,9 +112,30 @@ function encodeRle(values: Float64Array, runs: number): Buffer {
       r++;
     }
   }
+  return writeRle(runValues, runLengths);
+}
+
+/** `encodeRle` of bytes. */
+function encodeByteRle(values: Uint8Array, runs: number): Buffer {
+  const runValues = new Float64Array(runs);
+  const runLengths = new Float64Array(runs);
+  let r = 0;
+  for (let i = 0; i < values.length; i++) {
+    if (i > 0 && values[i] === values[i - 1]) {
+      runLengths[r - 1]++;
+    } else {
+      runValues[r] = values[i];
+      runLengths[r] = 1;
+      r++;
+    }
+  }
+  return writeRle(runValues, runLengths);
+}
+
+function writeRle(runValues: Float64Array, runLengths: Float64Array): Buffer {
   const w = new ByteWriter();
   w.u8(IntEncoding.Rle);
-  w.u32(runs);
+  w.u32(runValues.length);
   w.sized(encodeInts(runValues, false));
   w.sized(encodeInts(runLengths, false));
   return w.finish();
@@ -123,32 +144,76 @@ function encodeRle(values: Float64Array, runs: number): Buffer {
 /** The smallest encoding of `values`. `allowRle` is off inside RLE itself. */
 export function encodeInts(values: Float64Array, allowRle = true): Buffer {
   const s = stats(values);
+  if (values.length === 0 || s.allSame) return encodeFlat(values);
+  // Runs pay only when they are long; skip the trial when they cannot beat what we have.
+  const rle = allowRle && s.runs * 2 < values.length ? encodeRle(values, s.runs) : null;
+  return smallest(values, s, rle);
+}
+
+/** RAW of nothing, or CONST. */
+function encodeFlat(values: ArrayLike<number>): Buffer {
   const w = new ByteWriter();
   if (values.length === 0) {
     w.u8(IntEncoding.Raw);
-    return w.finish();
-  }
-  if (s.allSame) {
+  } else {
     w.u8(IntEncoding.Const);
     w.f64(values[0]);
-    return w.finish();
   }
-  // FOR or DELTA, whichever is smaller (FOR on a tie), built once its size is known.
+  return w.finish();
+}
+
+/**
+ * FOR or DELTA (FOR on a tie), or `rle` when it is smaller still. Their sizes are exact before they
+ * are built, so only the one kept is built.
+ */
+function smallest(values: Float64Array, s: Stats, rle: Buffer | null): Buffer {
   const size = sizes(s, values.length);
-  let best: Buffer;
-  if (size.delta < size.forOrRaw) {
-    best = encodeDelta(values, s);
-  } else {
-    if (s.integers && s.max - s.min < RANGE_LIMIT) writeFor(w, values, s.min, s.max);
-    else writeRaw(w, values);
-    best = w.finish();
+  if (rle !== null && rle.length < Math.min(size.delta, size.forOrRaw)) return rle;
+  if (size.delta < size.forOrRaw) return encodeDelta(values, s);
+  const w = new ByteWriter();
+  if (s.integers && s.max - s.min < RANGE_LIMIT) writeFor(w, values, s.min, s.max);
+  else writeRaw(w, values);
+  return w.finish();
+}
+
+/**
+ * `encodeInts` of small integers held as bytes (tag palette indexes): the same bytes, from one pass
+ * over the bytes that needs no test of each value's kind; they are widened only to be bit-packed.
+ */
+export function encodeByteInts(values: Uint8Array): Buffer {
+  const s = byteStats(values);
+  if (values.length === 0 || s.allSame) return encodeFlat(values);
+  if (s.runs * 2 < values.length) {
+    const rle = encodeByteRle(values, s.runs);
+    const size = sizes(s, values.length);
+    if (rle.length < Math.min(size.delta, size.forOrRaw)) return rle;
   }
-  // Runs pay only when they are long; skip the trial when they cannot beat what we have.
-  if (allowRle && s.runs * 2 < values.length) {
-    const rle = encodeRle(values, s.runs);
-    if (rle.length < best.length) best = rle;
+  return smallest(new Float64Array(values), s, null);
+}
+
+function byteStats(values: Uint8Array): Stats {
+  const n = values.length;
+  let min = n > 0 ? values[0] : Number.POSITIVE_INFINITY;
+  let max = n > 0 ? values[0] : Number.NEGATIVE_INFINITY;
+  let deltaMin = Number.POSITIVE_INFINITY;
+  let deltaMax = Number.NEGATIVE_INFINITY;
+  let runs = n > 0 ? 1 : 0;
+  for (let i = 1; i < n; i++) {
+    const v = values[i];
+    const d = v - values[i - 1];
+    if (d === 0) continue;
+    runs++;
+    if (v < min) min = v;
+    if (v > max) max = v;
+    if (d < deltaMin) deltaMin = d;
+    if (d > deltaMax) deltaMax = d;
   }
-  return best;
+  // Equal neighbours are differences of 0.
+  if (runs < n) {
+    deltaMin = Math.min(deltaMin, 0);
+    deltaMax = Math.max(deltaMax, 0);
+  }
+  return { allSame: runs <= 1, integers: true, min, max, runs, deltaMin, deltaMax };
 }
 
 /** Decodes `count` values into `out[at …]`. */

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { ByteReader, ByteWriter } from "../../src/store/byte-io.js";
-import { decodeInts, encodeInts, IntEncoding } from "../../src/store/int-codec.js";
+import { decodeTagsBody, encodeTagsBody } from "../../src/store/column-codec.js";
+import { decodeInts, encodeByteInts, encodeInts, IntEncoding } from "../../src/store/int-codec.js";
 import { decimalScale, decodeNumbers, encodeNumbers } from "../../src/store/number-codec.js";
 import { decodeStringList, encodeStringList } from "../../src/store/string-list-codec.js";
 import { seededRandom } from "../seeded-random.js";
@@ -44,6 +45,54 @@ test("bit packing is exact at every width from 0 to 32", () => {
     const max = 2 ** width - 1;
     const values = Array.from({ length: 97 }, (_, i) => (i === 0 ? max : Math.floor(rand() * (max + 1))) - 5);
     intsRoundTrip(values);
+  }
+});
+
+/** Byte sequences of every shape the encodings tell apart: empty, constant, runs, steps, noise. */
+function byteSequences(): Uint8Array[] {
+  const rand = seededRandom(7);
+  const out: Uint8Array[] = [new Uint8Array(0), Uint8Array.of(3), Uint8Array.of(0, 0), Uint8Array.of(5, 1)];
+  for (const length of [3, 17, 100, 5_000]) {
+    for (const distinct of [1, 2, 3, 7, 256]) {
+      const noise = Uint8Array.from({ length }, () => Math.floor(rand() * distinct));
+      const runs = new Uint8Array(length);
+      for (let i = 0, v = 0; i < length; i++) {
+        if (rand() < 0.05) v = Math.floor(rand() * distinct);
+        runs[i] = v;
+      }
+      const steps = Uint8Array.from({ length }, (_, i) => (i * (distinct > 2 ? 1 : 0)) % distinct);
+      out.push(noise, runs, steps);
+    }
+  }
+  return out;
+}
+
+test("bytes encode exactly as the same integers held as doubles", () => {
+  for (const values of byteSequences()) {
+    const encoded = encodeByteInts(values);
+    assert.deepStrictEqual(encoded, encodeInts(new Float64Array(values)), `${values.length} bytes`);
+    const out = new Float64Array(values.length);
+    const r = new ByteReader(encoded, "test");
+    decodeInts(r, values.length, out);
+    r.done();
+    assert.deepStrictEqual(out, new Float64Array(values));
+  }
+});
+
+test("tags encode to palette indexes, as integer sequences of doubles did, and decode back", () => {
+  for (const indexes of byteSequences()) {
+    if (indexes.length === 0) continue;
+    // Tags 0 … 6 from the indexes, through a palette of every other tag.
+    const palette = [0, 2, 3, 5, 6, 1, 4];
+    const tags = Uint8Array.from(indexes, (k) => palette[k % palette.length]);
+    const used = Array.from(new Set(tags)).sort((a, b) => a - b);
+    const reference = new ByteWriter();
+    reference.u8(used.length);
+    for (const t of used) reference.u8(t);
+    reference.bytes(encodeInts(Float64Array.from(tags, (t) => used.indexOf(t))));
+    const body = encodeTagsBody(tags);
+    assert.deepStrictEqual(body, reference.finish());
+    assert.deepStrictEqual(decodeTagsBody(body, tags.length, "test"), tags);
   }
 });
 
