@@ -13,17 +13,24 @@ export interface RowOrder {
   readonly row: Uint32Array;
 }
 
-/** Ranks of every distinct id across the sources, as one code array per source. */
-function distinctIdRanks(sources: readonly RowSource[]): Int32Array[] {
+/** Ranks of every distinct id across the sources, as one code array per source, and how many there are. */
+function distinctIdRanks(sources: readonly RowSource[]): { ranks: Int32Array[]; count: number } {
   const all = new Set<string>();
   for (const s of sources) for (const id of s.distinctIds.dictionary) all.add(id);
   // The default sort compares UTF-16 code units: the same order the `<` of a reader would see.
   const sorted = Array.from(all).sort();
   const rankOf = new Map<string, number>();
   for (let i = 0; i < sorted.length; i++) rankOf.set(sorted[i], i);
-  return sources.map((s) => Int32Array.from(s.distinctIds.dictionary, (id) => rankOf.get(id) ?? 0));
+  const ranks = sources.map((s) => Int32Array.from(s.distinctIds.dictionary, (id) => rankOf.get(id) ?? 0));
+  return { ranks, count: Math.max(sorted.length, 1) };
 }
 
+/**
+ * The order by (distinct id, time, offset). Rows are counted out by id rank first (stable, linear),
+ * then each user's rows are put in (time, offset) order: they come mostly in order already (a
+ * buffer is in offset order, a segment in time order), so a check or a short insertion sort does.
+ * Hot path (sealing, merging): typed arrays only, no comparator call per pair of rows.
+ */
 export function sortRows(sources: readonly RowSource[]): RowOrder {
   let total = 0;
   for (const s of sources) total += s.length;
@@ -32,7 +39,7 @@ export function sortRows(sources: readonly RowSource[]): RowOrder {
   const rank = new Int32Array(total);
   const time = new Float64Array(total);
   const offset = new Float64Array(total);
-  const ranks = distinctIdRanks(sources);
+  const { ranks, count } = distinctIdRanks(sources);
   let g = 0;
   for (let s = 0; s < sources.length; s++) {
     const batch = sources[s];
@@ -45,9 +52,14 @@ export function sortRows(sources: readonly RowSource[]): RowOrder {
       offset[g] = batch.offsets[r];
     }
   }
+  // Where each rank's rows start, then every row counted into its rank's place, in input order.
+  const start = new Uint32Array(count + 1);
+  for (let i = 0; i < total; i++) start[rank[i] + 1]++;
+  for (let r = 0; r < count; r++) start[r + 1] += start[r];
+  const next = start.slice(0, count);
   const perm = new Uint32Array(total);
-  for (let i = 0; i < total; i++) perm[i] = i;
-  perm.sort((a, b) => rank[a] - rank[b] || time[a] - time[b] || offset[a] - offset[b]);
+  for (let i = 0; i < total; i++) perm[next[rank[i]]++] = i;
+  for (let r = 0; r < count; r++) sortByTime(perm, start[r], start[r + 1], time, offset);
   const sortedSource = new Uint32Array(total);
   const sortedRow = new Uint32Array(total);
   for (let j = 0; j < total; j++) {
@@ -55,4 +67,38 @@ export function sortRows(sources: readonly RowSource[]): RowOrder {
     sortedRow[j] = row[perm[j]];
   }
   return { length: total, source: sortedSource, row: sortedRow };
+}
+
+/** Longer runs of one user's rows out of order are sorted by the engine rather than by insertion. */
+const INSERTION_LIMIT = 32;
+
+/** Sorts `perm[from … to)` by (time, offset), stably. */
+function sortByTime(
+  perm: Uint32Array,
+  from: number,
+  to: number,
+  time: Float64Array,
+  offset: Float64Array,
+): void {
+  let k = from + 1;
+  while (k < to && !after(perm[k - 1], perm[k], time, offset)) k++;
+  if (k >= to) return;
+  if (to - from > INSERTION_LIMIT) {
+    perm.subarray(from, to).sort((a, b) => time[a] - time[b] || offset[a] - offset[b]);
+    return;
+  }
+  for (; k < to; k++) {
+    const v = perm[k];
+    let m = k;
+    while (m > from && after(perm[m - 1], v, time, offset)) {
+      perm[m] = perm[m - 1];
+      m--;
+    }
+    perm[m] = v;
+  }
+}
+
+/** Whether row a comes after row b. */
+function after(a: number, b: number, time: Float64Array, offset: Float64Array): boolean {
+  return time[a] > time[b] || (time[a] === time[b] && offset[a] > offset[b]);
 }
