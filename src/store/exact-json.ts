@@ -44,3 +44,29 @@ function writeExact(value: unknown): string | undefined {
 export function stringifyExact(value: unknown): string | undefined {
   return hasNegativeZero(value) ? writeExact(value) : JSON.stringify(value);
 }
+
+/**
+ * Whether `a` and `b` (values as JSON.parse makes them) have the same exact text (stringifyExact),
+ * found without writing either: numbers alike by Object.is (-0 is not 0), object keys alike and in
+ * the same order.
+ */
+export function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return typeof a !== "number" || Object.is(a, b);
+  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!sameJson(a[i], b[i])) return false;
+    return true;
+  }
+  if (Array.isArray(b)) return false;
+  const x = a as Readonly<Record<string, unknown>>;
+  const y = b as Readonly<Record<string, unknown>>;
+  const keys = Object.keys(x);
+  const others = Object.keys(y);
+  if (keys.length !== others.length) return false;
+  for (let k = 0; k < keys.length; k++) {
+    // Own keys, so these reads never reach the prototype.
+    if (keys[k] !== others[k] || !sameJson(x[keys[k]], y[keys[k]])) return false;
+  }
+  return true;
+}

@@ -9,7 +9,7 @@ import { KeyOrderTable } from "./key-order-table.js";
 import { sortRows } from "./row-order.js";
 import type { OrderedStrings, SegmentColumns, VariantData } from "./segment-columns.js";
 import { SYSTEM_KEYS } from "./stored-event.js";
-import { OrderedCoder, VariantWriter } from "./variant-writer.js";
+import { DistinctTextWriter, OrderedCoder, VariantWriter } from "./variant-writer.js";
 import { WalHeads } from "./wal-heads.js";
 
 /**
@@ -45,7 +45,7 @@ export class SealColumns implements SegmentColumns {
   readonly offset: Float64Array;
   readonly event: OrderedCoder;
   readonly distinctId: OrderedCoder;
-  private readonly insertIds: VariantWriter;
+  private readonly insertIds: DistinctTextWriter;
   private readonly originals: VariantWriter;
   private readonly orderCodes: Float64Array;
   private readonly orders = new KeyOrderTable();
@@ -61,7 +61,7 @@ export class SealColumns implements SegmentColumns {
     this.offset = new Float64Array(rows);
     this.event = new OrderedCoder(rows);
     this.distinctId = new OrderedCoder(rows);
-    this.insertIds = new VariantWriter(rows);
+    this.insertIds = new DistinctTextWriter(rows);
     this.originals = new VariantWriter(rows);
     this.orderCodes = new Float64Array(rows);
     const heads = new WalHeads(payloads, rows);
