@@ -99,29 +99,13 @@ function encodeDelta(values: Float64Array, s: Stats): Buffer {
   return w.finish();
 }
 
-function encodeRle(values: Float64Array, runs: number): Buffer {
+/** Runs of equal values (-0 and 0 differ, as Object.is tells): doubles, or a tag column's bytes. */
+function encodeRle(values: Float64Array | Uint8Array, runs: number): Buffer {
   const runValues = new Float64Array(runs);
   const runLengths = new Float64Array(runs);
   let r = 0;
   for (let i = 0; i < values.length; i++) {
     if (i > 0 && Object.is(values[i], values[i - 1])) {
-      runLengths[r - 1]++;
-    } else {
-      runValues[r] = values[i];
-      runLengths[r] = 1;
-      r++;
-    }
-  }
-  return writeRle(runValues, runLengths);
-}
-
-/** `encodeRle` of bytes. */
-function encodeByteRle(values: Uint8Array, runs: number): Buffer {
-  const runValues = new Float64Array(runs);
-  const runLengths = new Float64Array(runs);
-  let r = 0;
-  for (let i = 0; i < values.length; i++) {
-    if (i > 0 && values[i] === values[i - 1]) {
       runLengths[r - 1]++;
     } else {
       runValues[r] = values[i];
@@ -184,7 +168,7 @@ export function encodeByteInts(values: Uint8Array): Buffer {
   const s = byteStats(values);
   if (values.length === 0 || s.allSame) return encodeFlat(values);
   if (s.runs * 2 < values.length) {
-    const rle = encodeByteRle(values, s.runs);
+    const rle = encodeRle(values, s.runs);
     const size = sizes(s, values.length);
     if (rle.length < Math.min(size.delta, size.forOrRaw)) return rle;
   }

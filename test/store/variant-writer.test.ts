@@ -3,6 +3,19 @@ import { test } from "node:test";
 import { DistinctCoder, hashOf, OrderedCoder } from "../../src/store/variant-writer.js";
 import { seededRandom } from "../seeded-random.js";
 
+/** Codes `strings` with both coders, checks they agree, and returns the distinct one. */
+function codedAlike(strings: readonly string[], rows: number): DistinctCoder {
+  const distinctCoder = new DistinctCoder(rows);
+  const ordered = new OrderedCoder(rows);
+  for (const s of strings) {
+    distinctCoder.add(s);
+    ordered.add(s);
+  }
+  assert.deepStrictEqual(distinctCoder.dictionary, ordered.dictionary);
+  assert.deepStrictEqual(distinctCoder.codes, ordered.codes);
+  return distinctCoder;
+}
+
 test("the coder of nearly distinct strings gives the codes and dictionary the ordered coder gives", () => {
   const rand = seededRandom(21);
   const alphabet = ["a", "b", "é", "日", "\ud800", "\udc00", "😀", "\u0000", "-"];
@@ -21,14 +34,7 @@ test("the coder of nearly distinct strings gives the codes and dictionary the or
       for (let k = 0; k < n % 4; k++) s += alphabet[(n >> k) % alphabet.length];
       return s;
     });
-    const distinctCoder = new DistinctCoder(rows);
-    const ordered = new OrderedCoder(rows);
-    for (const s of strings) {
-      distinctCoder.add(s);
-      ordered.add(s);
-    }
-    assert.deepStrictEqual(distinctCoder.dictionary, ordered.dictionary);
-    assert.deepStrictEqual(distinctCoder.codes, ordered.codes);
+    const distinctCoder = codedAlike(strings, rows);
     assert.equal(new Set(distinctCoder.dictionary).size, distinctCoder.dictionary.length, "no string twice");
   }
 });
@@ -41,12 +47,5 @@ test("strings made to share a slot of the table are coded alike, through a Map o
     if ((hashOf(`k${i}`) & 1023) === 0) colliding.push(`k${i}`);
   }
   const strings = [...colliding, ...colliding.slice(0, 100).reverse()];
-  const distinctCoder = new DistinctCoder(rows);
-  const ordered = new OrderedCoder(rows);
-  for (const s of strings) {
-    distinctCoder.add(s);
-    ordered.add(s);
-  }
-  assert.deepStrictEqual(distinctCoder.dictionary, ordered.dictionary);
-  assert.deepStrictEqual(distinctCoder.codes, ordered.codes);
+  codedAlike(strings, rows);
 });
