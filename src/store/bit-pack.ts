@@ -54,6 +54,27 @@ function packNarrow(
   if (bits > 0) out[p] = acc;
 }
 
+/** `packBits` of bytes (`values[i] - base`, `width` at most 8), without widening them to doubles first. */
+export function packByteBits(values: Uint8Array, base: number, width: number): Uint8Array {
+  const out = new Uint8Array(packedBytes(values.length, width));
+  if (width === 0) return out;
+  let acc = 0;
+  let bits = 0;
+  let p = 0;
+  for (let i = 0; i < values.length; i++) {
+    acc |= (values[i] - base) << bits;
+    bits += width;
+    // Fewer than 8 bits were left: at most one byte is full.
+    if (bits >= 8) {
+      out[p++] = acc & 255;
+      acc >>>= 8;
+      bits -= 8;
+    }
+  }
+  if (bits > 0) out[p] = acc;
+  return out;
+}
+
 function packWide(
   values: Float64Array,
   from: number,

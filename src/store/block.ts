@@ -14,14 +14,19 @@ const MIN_DEFLATE_INPUT = 64;
 /** Level 1: a third of the default level's time on a seal's blocks, for about 1.5% more bytes. */
 const DEFLATE = { level: 1 } as const;
 
-export function packBlock(body: Buffer): Buffer {
+const DEFLATE_BYTE = Buffer.of(Compression.Deflate);
+const NONE_BYTE = Buffer.of(Compression.None);
+
+/**
+ * A block's stored bytes, as two parts to write one after the other (the compression byte, then
+ * the rest), so that the body, often megabytes, is not copied behind one byte.
+ */
+export function packBlock(body: Buffer): readonly [Buffer, Buffer] {
   if (body.length >= MIN_DEFLATE_INPUT) {
     const deflated = deflateRawSync(body, DEFLATE);
-    if (deflated.length <= body.length - body.length / 8) {
-      return Buffer.concat([Buffer.of(Compression.Deflate), deflated]);
-    }
+    if (deflated.length <= body.length - body.length / 8) return [DEFLATE_BYTE, deflated];
   }
-  return Buffer.concat([Buffer.of(Compression.None), body]);
+  return [NONE_BYTE, body];
 }
 
 export function unpackBlock(stored: Buffer, where: string): Buffer {

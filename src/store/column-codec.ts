@@ -8,11 +8,18 @@
 
 import { ByteReader, ByteWriter } from "./byte-io.js";
 import { corrupt } from "./errors.js";
-import { decodeInts, encodeByteInts, encodeInts } from "./int-codec.js";
+import { decodeInts, decodeMappedBytes, encodeByteInts, encodeCodes } from "./int-codec.js";
 import { decodeNumbers, encodeNumbers } from "./number-codec.js";
-import { decodeStringList, encodeStringList } from "./string-list-codec.js";
+import {
+  type AsciiStrings,
+  decodeStringList,
+  encodeStringList,
+  readStringList,
+  type StringList,
+} from "./string-list-codec.js";
 
 const TAG_LIMIT = 7;
+const ONE_ZERO = new Uint8Array(1);
 
 export function encodeTagsBody(tags: Uint8Array): Buffer {
   const seen = new Uint8Array(256);
@@ -24,39 +31,52 @@ export function encodeTagsBody(tags: Uint8Array): Buffer {
     indexOf[t] = palette.length;
     palette.push(t);
   }
-  const indexes = new Uint8Array(tags.length);
-  for (let i = 0; i < tags.length; i++) indexes[i] = indexOf[tags[i]];
   const w = new ByteWriter();
   w.u8(palette.length);
   for (const t of palette) w.u8(t);
+  // One tag (a property every row has alike): every index is 0, which is what one 0 encodes to.
+  if (palette.length === 1) {
+    w.bytes(encodeByteInts(ONE_ZERO));
+    return w.finish();
+  }
+  const indexes = new Uint8Array(tags.length);
+  for (let i = 0; i < tags.length; i++) indexes[i] = indexOf[tags[i]];
   w.bytes(encodeByteInts(indexes));
   return w.finish();
 }
 
 export function decodeTagsBody(body: Buffer, rows: number, where: string): Uint8Array {
+  const tags = new Uint8Array(rows);
+  decodeTagsInto(body, rows, where, tags, 0);
+  return tags;
+}
+
+/** decodeTagsBody into `out[at …]`; returns the palette (every tag written is one of it). */
+export function decodeTagsInto(
+  body: Buffer,
+  rows: number,
+  where: string,
+  out: Uint8Array,
+  at: number,
+): Uint8Array {
   const r = new ByteReader(body, where);
   const size = r.u8();
-  const palette = new Uint8Array(Math.max(size, 1));
+  const palette = new Uint8Array(size);
   for (let k = 0; k < size; k++) {
     palette[k] = r.u8();
     if (palette[k] >= TAG_LIMIT) throw corrupt(where, `unknown tag ${palette[k]}`);
   }
-  const indexes = new Float64Array(rows);
-  decodeInts(r, rows, indexes);
+  decodeMappedBytes(r, rows, out, at, palette, (k) =>
+    corrupt(where, `tag index ${k} is outside the palette`),
+  );
   r.done();
-  const tags = new Uint8Array(rows);
-  for (let i = 0; i < rows; i++) {
-    const k = indexes[i];
-    if (k >= size) throw corrupt(where, `tag index ${k} is outside the palette`);
-    tags[i] = palette[k];
-  }
-  return tags;
+  return palette;
 }
 
-export function encodeStringsBody(dictionary: readonly string[], codes: Float64Array): Buffer {
+export function encodeStringsBody(dictionary: StringList, codes: Float64Array): Buffer {
   const w = new ByteWriter();
   encodeStringList(dictionary, w);
-  w.sized(encodeInts(codes));
+  w.sized(encodeCodes(codes));
   return w.finish();
 }
 
@@ -96,7 +116,7 @@ export function decodeNumbersBody(body: Buffer, count: number, where: string): F
   return values;
 }
 
-export function encodeStringListBody(strings: readonly string[]): Buffer {
+export function encodeStringListBody(strings: StringList): Buffer {
   const w = new ByteWriter();
   encodeStringList(strings, w);
   return w.finish();
@@ -108,4 +128,55 @@ export function decodeStringListBody(body: Buffer, count: number, where: string)
   r.done();
   if (strings.length !== count) throw corrupt(where, `${strings.length} texts where ${count} were listed`);
   return strings;
+}
+
+/** decodeStringListBody, but ASCII text is kept as it is stored (see readStringList). */
+export function readStringListBody(body: Buffer, count: number, where: string): string[] | AsciiStrings {
+  const r = new ByteReader(body, where);
+  const strings = readStringList(r);
+  r.done();
+  if (strings.length !== count) throw corrupt(where, `${strings.length} texts where ${count} were listed`);
+  return strings;
+}
+
+/**
+ * decodeStringsBody into joined arrays (a merge's, see joined-column.ts): the `count` codes go to
+ * `codes[at …]`, each plus `base` (so they point into dictionaries joined end to end); returns the
+ * dictionary, ASCII text as it is stored (see readStringList).
+ */
+export function decodeStringsInto(
+  body: Buffer,
+  count: number,
+  where: string,
+  codes: Float64Array,
+  at: number,
+  base: number,
+): string[] | AsciiStrings {
+  const r = new ByteReader(body, where);
+  const dictionary = readStringList(r);
+  const codesPart = r.sized();
+  decodeInts(codesPart, count, codes, at);
+  codesPart.done();
+  r.done();
+  for (let i = at; i < at + count; i++) {
+    const code = codes[i];
+    if (!(code >= 0 && code < dictionary.length)) {
+      throw corrupt(where, `code ${code} is outside a dictionary of ${dictionary.length}`);
+    }
+    codes[i] = code + base;
+  }
+  return dictionary;
+}
+
+/** decodeNumbersBody into `out[at …]`. */
+export function decodeNumbersInto(
+  body: Buffer,
+  count: number,
+  where: string,
+  out: Float64Array,
+  at: number,
+): void {
+  const r = new ByteReader(body, where);
+  decodeNumbers(r, count, out, at);
+  r.done();
 }

@@ -7,7 +7,7 @@
 //   RAW    IEEE doubles                                         (anything else, -0 included)
 // FOR, DELTA and RLE-of-integers apply only to safe integers (never -0), so decoding is exact.
 
-import { bitWidth, packBits, packedBytes, unpackBits } from "./bit-pack.js";
+import { bitWidth, packBits, packByteBits, packedBytes, unpackBits } from "./bit-pack.js";
 import { type ByteReader, ByteWriter } from "./byte-io.js";
 import { corrupt } from "./errors.js";
 
@@ -30,7 +30,10 @@ interface Stats {
   deltaMax: number;
 }
 
-/** One pass that tells the writer every encoding's size without building any. */
+/**
+ * One pass that tells the writer every encoding's size without building any. A value repeating the
+ * one before it (most do, in columns sorted by user) is let through with one compare.
+ */
 function stats(values: Float64Array): Stats {
   let integers = true;
   let min = Number.POSITIVE_INFINITY;
@@ -38,8 +41,17 @@ function stats(values: Float64Array): Stats {
   let deltaMin = Number.POSITIVE_INFINITY;
   let deltaMax = Number.NEGATIVE_INFINITY;
   let runs = values.length > 0 ? 1 : 0;
+  /** Whether a repeat (a difference of 0) was let through; it widens the range of differences last. */
+  let repeated = false;
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
+    // -0 and 0 are ===, not the same value (the reciprocals tell them apart).
+    if (i > 0 && v === values[i - 1] && (v !== 0 || 1 / v === 1 / values[i - 1])) {
+      // The same run, min, max and kind; a difference of 0, or NaN between two infinities.
+      if (v - v === 0) repeated = true;
+      else deltaMin = Number.NaN;
+      continue;
+    }
     if (integers && !isPlainInteger(v)) integers = false;
     if (v < min) min = v;
     if (v > max) max = v;
@@ -50,6 +62,9 @@ function stats(values: Float64Array): Stats {
     if (d < deltaMin) deltaMin = d;
     if (d > deltaMax) deltaMax = d;
   }
+  // As if each repeat's 0 had been compared in its place (NaN, once there, stays).
+  if (repeated && 0 < deltaMin) deltaMin = 0;
+  if (repeated && 0 > deltaMax) deltaMax = 0;
   return { allSame: runs <= 1, integers, min, max, runs, deltaMin, deltaMax };
 }
 
@@ -99,19 +114,40 @@ function encodeDelta(values: Float64Array, s: Stats): Buffer {
   return w.finish();
 }
 
-/** Runs of equal values (-0 and 0 differ, as Object.is tells): doubles, or a tag column's bytes. */
-function encodeRle(values: Float64Array | Uint8Array, runs: number): Buffer {
+/**
+ * Runs of equal doubles (-0 and 0 differ, as Object.is tells). A run's length is written once it
+ * ends (no count kept in memory per value).
+ */
+function encodeRle(values: Float64Array, runs: number): Buffer {
   const runValues = new Float64Array(runs);
   const runLengths = new Float64Array(runs);
   let r = 0;
-  for (let i = 0; i < values.length; i++) {
-    if (i > 0 && Object.is(values[i], values[i - 1])) {
-      runLengths[r - 1]++;
-    } else {
-      runValues[r] = values[i];
-      runLengths[r] = 1;
-      r++;
-    }
+  let start = 0;
+  for (let i = 1; i <= values.length; i++) {
+    if (i < values.length && Object.is(values[i], values[i - 1])) continue;
+    runValues[r] = values[start];
+    runLengths[r] = i - start;
+    r++;
+    start = i;
+  }
+  return writeRle(runValues, runLengths);
+}
+
+/**
+ * encodeRle of bytes (a tag column's). Its own loop: one loop over both kinds of array reads each
+ * value through a check of the array's kind, which made it twice as slow on either.
+ */
+function encodeByteRle(values: Uint8Array, runs: number): Buffer {
+  const runValues = new Float64Array(runs);
+  const runLengths = new Float64Array(runs);
+  let r = 0;
+  let start = 0;
+  for (let i = 1; i <= values.length; i++) {
+    if (i < values.length && values[i] === values[i - 1]) continue;
+    runValues[r] = values[start];
+    runLengths[r] = i - start;
+    r++;
+    start = i;
   }
   return writeRle(runValues, runLengths);
 }
@@ -127,7 +163,54 @@ function writeRle(runValues: Float64Array, runLengths: Float64Array): Buffer {
 
 /** The smallest encoding of `values`. `allowRle` is off inside RLE itself. */
 export function encodeInts(values: Float64Array, allowRle = true): Buffer {
-  const s = stats(values);
+  return encodeWithStats(values, stats(values), allowRle);
+}
+
+/**
+ * `encodeInts` of dictionary codes (integers from 0 below 2^31, as every strings block has): the
+ * same bytes, from stats that need no test of a value's kind but where it changes.
+ */
+export function encodeCodes(codes: Float64Array): Buffer {
+  return encodeWithStats(codes, codeStats(codes) ?? stats(codes), true);
+}
+
+/** Whether `v` is a dictionary code (an integer from 0 below 2^31, not -0). */
+function isCode(v: number): boolean {
+  return (v | 0) === v && v >= 0 && (v !== 0 || 1 / v > 0);
+}
+
+/** `stats` of codes, or null when a value is not a code. */
+function codeStats(values: Float64Array): Stats | null {
+  if (values.length === 0 || !isCode(values[0])) return null;
+  let prev = values[0];
+  let min = prev;
+  let max = prev;
+  let runs = 1;
+  let deltaMin = Number.POSITIVE_INFINITY;
+  let deltaMax = Number.NEGATIVE_INFINITY;
+  let repeated = false;
+  for (let i = 1; i < values.length; i++) {
+    const v = values[i];
+    if (v === prev) {
+      if (v === 0 && 1 / v < 0) return null;
+      repeated = true;
+      continue;
+    }
+    if (!isCode(v)) return null;
+    runs++;
+    if (v < min) min = v;
+    if (v > max) max = v;
+    const d = v - prev;
+    if (d < deltaMin) deltaMin = d;
+    if (d > deltaMax) deltaMax = d;
+    prev = v;
+  }
+  if (repeated && 0 < deltaMin) deltaMin = 0;
+  if (repeated && 0 > deltaMax) deltaMax = 0;
+  return { allSame: runs <= 1, integers: true, min, max, runs, deltaMin, deltaMax };
+}
+
+function encodeWithStats(values: Float64Array, s: Stats, allowRle: boolean): Buffer {
   if (values.length === 0 || s.allSame) return encodeFlat(values);
   // Runs pay only when they are long; skip the trial when they cannot beat what we have.
   const rle = allowRle && s.runs * 2 < values.length ? encodeRle(values, s.runs) : null;
@@ -162,17 +245,26 @@ function smallest(values: Float64Array, s: Stats, rle: Buffer | null): Buffer {
 
 /**
  * `encodeInts` of small integers held as bytes (tag palette indexes): the same bytes, from one pass
- * over the bytes that needs no test of each value's kind; they are widened only to be bit-packed.
+ * over the bytes that needs no test of each value's kind; they are widened to doubles only for DELTA
+ * (which seldom wins on tags).
  */
 export function encodeByteInts(values: Uint8Array): Buffer {
   const s = byteStats(values);
   if (values.length === 0 || s.allSame) return encodeFlat(values);
+  const size = sizes(s, values.length);
   if (s.runs * 2 < values.length) {
-    const rle = encodeRle(values, s.runs);
-    const size = sizes(s, values.length);
+    const rle = encodeByteRle(values, s.runs);
     if (rle.length < Math.min(size.delta, size.forOrRaw)) return rle;
   }
-  return smallest(new Float64Array(values), s, null);
+  if (size.delta < size.forOrRaw) return encodeDelta(new Float64Array(values), s);
+  // FOR, as `smallest` writes it (bytes are integers of a small range), packed from the bytes.
+  const w = new ByteWriter();
+  w.u8(IntEncoding.For);
+  w.f64(s.min);
+  const width = bitWidth(s.max - s.min);
+  w.u8(width);
+  w.bytes(packByteBits(values, s.min, width));
+  return w.finish();
 }
 
 function byteStats(values: Uint8Array): Stats {
@@ -247,6 +339,21 @@ function decodeDelta(r: ByteReader, count: number, out: Float64Array, at: number
 }
 
 function decodeRle(r: ByteReader, count: number, out: Float64Array, at: number): void {
+  const { runValues, runLengths } = readRuns(r, count);
+  let p = at;
+  for (let k = 0; k < runValues.length; k++) {
+    const value = runValues[k];
+    const end = p + runLengths[k];
+    // Runs in columns sorted by user are short (a user's few events): a loop writes them in about
+    // half the time a call of `fill` takes.
+    if (end - p > 32) out.fill(value, p, end);
+    else for (let i = p; i < end; i++) out[i] = value;
+    p = end;
+  }
+}
+
+/** The runs of an RLE sequence of `count` values (its kind byte read), checked to cover them exactly. */
+function readRuns(r: ByteReader, count: number): { runValues: Float64Array; runLengths: Float64Array } {
   const runs = r.u32();
   if (runs > count) throw corrupt(r.where, `${runs} runs for ${count} values`);
   const runValues = new Float64Array(runs);
@@ -257,13 +364,53 @@ function decodeRle(r: ByteReader, count: number, out: Float64Array, at: number):
   const lengthsPart = r.sized();
   decodeInts(lengthsPart, runs, runLengths);
   lengthsPart.done();
-  let p = at;
-  const end = at + count;
+  let p = 0;
   for (let k = 0; k < runs; k++) {
     const n = runLengths[k];
-    if (p + n > end) throw corrupt(r.where, "run lengths pass the end of the column");
-    out.fill(runValues[k], p, p + n);
+    if (p + n > count) throw corrupt(r.where, "run lengths pass the end of the column");
     p += n;
   }
-  if (p !== end) throw corrupt(r.where, "run lengths stop before the end of the column");
+  if (p !== count) throw corrupt(r.where, "run lengths stop before the end of the column");
+  return { runValues, runLengths };
+}
+
+/**
+ * decodeInts of small integers (tag palette indexes) into `out[at …]` as bytes, each mapped through
+ * `map` (the palette): a constant or a run is filled at once rather than value by value, and no
+ * doubles are spread per value. A value with no entry in `map` is reported through `outside`.
+ */
+export function decodeMappedBytes(
+  r: ByteReader,
+  count: number,
+  out: Uint8Array,
+  at: number,
+  map: Uint8Array,
+  outside: (value: number) => Error,
+): void {
+  const mapped = (v: number): number => {
+    if (!(v >= 0 && v < map.length && Number.isInteger(v))) throw outside(v);
+    return map[v];
+  };
+  r.need(1);
+  const kind = r.buf[r.pos];
+  if (kind === IntEncoding.Const) {
+    r.u8();
+    out.fill(mapped(r.f64()), at, at + count);
+  } else if (kind === IntEncoding.Rle) {
+    r.u8();
+    const { runValues, runLengths } = readRuns(r, count);
+    let p = at;
+    for (let k = 0; k < runValues.length; k++) {
+      const tag = mapped(runValues[k]);
+      const end = p + runLengths[k];
+      // As in decodeRle (not shared: one loop over two kinds of array is slower on both).
+      if (end - p > 32) out.fill(tag, p, end);
+      else for (let i = p; i < end; i++) out[i] = tag;
+      p = end;
+    }
+  } else {
+    const values = new Float64Array(count);
+    decodeInts(r, count, values);
+    for (let i = 0; i < count; i++) out[at + i] = mapped(values[i]);
+  }
 }

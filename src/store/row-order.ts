@@ -6,23 +6,97 @@ import type { EventBatch } from "./stored-event.js";
 /** What the order is taken from. */
 export type RowSource = Pick<EventBatch, "length" | "time" | "offsets" | "distinctIds">;
 
-/** Output row j is row `row[j]` of source `source[j]`. */
+/**
+ * Output row j is row `row[j]` of source `source[j]`, which is row `at[j]` of the sources' rows
+ * joined end to end (source 0's, then source 1's, …).
+ */
 export interface RowOrder {
   readonly length: number;
   readonly source: Uint32Array;
   readonly row: Uint32Array;
+  readonly at: Uint32Array;
+  /** Per joined row: the rank of its distinct id among every source's, an index into `ids`. */
+  readonly rank: Int32Array;
+  /** Every source's distinct ids, ascending, each once. */
+  readonly ids: readonly string[];
+}
+
+interface IdRanks {
+  /** Per source, the rank of each entry of its dictionary. */
+  readonly ranks: Int32Array[];
+  /** How many ranks there are (at least 1). */
+  readonly count: number;
+  readonly ids: readonly string[];
 }
 
 /** Ranks of every distinct id across the sources, as one code array per source, and how many there are. */
-function distinctIdRanks(sources: readonly RowSource[]): { ranks: Int32Array[]; count: number } {
+function distinctIdRanks(sources: readonly RowSource[]): IdRanks {
+  const dictionaries = sources.map((s) => s.distinctIds.dictionary);
+  if (sources.length > 1 && dictionaries.every(ascending)) return mergedRanks(dictionaries);
   const all = new Set<string>();
-  for (const s of sources) for (const id of s.distinctIds.dictionary) all.add(id);
+  for (const d of dictionaries) for (const id of d) all.add(id);
   // The default sort compares UTF-16 code units: the same order the `<` of a reader would see.
   const sorted = Array.from(all).sort();
   const rankOf = new Map<string, number>();
   for (let i = 0; i < sorted.length; i++) rankOf.set(sorted[i], i);
-  const ranks = sources.map((s) => Int32Array.from(s.distinctIds.dictionary, (id) => rankOf.get(id) ?? 0));
-  return { ranks, count: Math.max(sorted.length, 1) };
+  const ranks = dictionaries.map((d) => Int32Array.from(d, (id) => rankOf.get(id) ?? 0));
+  return { ranks, count: Math.max(sorted.length, 1), ids: sorted };
+}
+
+/**
+ * Whether a dictionary lists its ids in ascending order: a segment's does (its rows are sorted by
+ * id, and ids are coded in order of first use).
+ */
+function ascending(dictionary: readonly string[]): boolean {
+  for (let i = 1; i < dictionary.length; i++) if (!(dictionary[i - 1] < dictionary[i])) return false;
+  return true;
+}
+
+/**
+ * distinctIdRanks of ascending dictionaries (a merge's): they are merged as sorted lists, through a
+ * heap of the sources by their next id, so no id is hashed and none sorted again.
+ */
+function mergedRanks(dictionaries: readonly (readonly string[])[]): IdRanks {
+  const ranks = dictionaries.map((d) => new Int32Array(d.length));
+  const next = new Int32Array(dictionaries.length);
+  const head = (s: number) => dictionaries[s][next[s]];
+  const heap: number[] = [];
+  for (let s = 0; s < dictionaries.length; s++) if (dictionaries[s].length > 0) heap.push(s);
+  for (let k = (heap.length >> 1) - 1; k >= 0; k--) siftDown(heap, k, head);
+  const ids: string[] = [];
+  let last: string | null = null;
+  while (heap.length > 0) {
+    const s = heap[0];
+    const id = head(s);
+    // Equal ids of two sources come out one after the other.
+    if (id !== last) {
+      ids.push(id);
+      last = id;
+    }
+    ranks[s][next[s]++] = ids.length - 1;
+    if (next[s] === dictionaries[s].length) {
+      const end = heap.pop()!;
+      if (heap.length === 0) break;
+      heap[0] = end;
+    }
+    siftDown(heap, 0, head);
+  }
+  return { ranks, count: Math.max(ids.length, 1), ids };
+}
+
+/** Restores the heap below `k` (a min-heap of sources by their next id). */
+function siftDown(heap: number[], k: number, head: (s: number) => string): void {
+  const s = heap[k];
+  const id = head(s);
+  for (;;) {
+    let child = 2 * k + 1;
+    if (child >= heap.length) break;
+    if (child + 1 < heap.length && head(heap[child + 1]) < head(heap[child])) child++;
+    if (!(head(heap[child]) < id)) break;
+    heap[k] = heap[child];
+    k = child;
+  }
+  heap[k] = s;
 }
 
 /**
@@ -39,7 +113,7 @@ export function sortRows(sources: readonly RowSource[]): RowOrder {
   const rank = new Int32Array(total);
   const time = new Float64Array(total);
   const offset = new Float64Array(total);
-  const { ranks, count } = distinctIdRanks(sources);
+  const { ranks, count, ids } = distinctIdRanks(sources);
   let g = 0;
   for (let s = 0; s < sources.length; s++) {
     const batch = sources[s];
@@ -66,7 +140,7 @@ export function sortRows(sources: readonly RowSource[]): RowOrder {
     sortedSource[j] = source[perm[j]];
     sortedRow[j] = row[perm[j]];
   }
-  return { length: total, source: sortedSource, row: sortedRow };
+  return { length: total, source: sortedSource, row: sortedRow, at: perm, rank, ids };
 }
 
 /** Longer runs of one user's rows out of order are sorted by the engine rather than by insertion. */

@@ -7,7 +7,6 @@ import type { BlockRef } from "./block.js";
 import { decodeNumbersBody, decodeStringsBody } from "./column-codec.js";
 import { corrupt } from "./errors.js";
 import { SegmentColumn } from "./segment-column.js";
-import type { VariantData } from "./segment-columns.js";
 import type { PropertyRefs, VariantRefs } from "./segment-format.js";
 import type { SegmentFile } from "./segment-reader.js";
 import type { CodedStrings, EventBatch, KeyOrders, StoredEvent } from "./stored-event.js";
@@ -109,14 +108,6 @@ export class SegmentBatch implements EventBatch {
     return refs === undefined
       ? undefined
       : new SegmentColumn(this.file, refs, this.length, `property ${JSON.stringify(name)}`);
-  }
-
-  /** Property `name` as the file stores it (see SegmentColumn.stored): what compaction reads. */
-  readStored(name: string): VariantData | undefined {
-    const refs = this.refsByName.get(name);
-    return refs === undefined
-      ? undefined
-      : new SegmentColumn(this.file, refs, this.length, `property ${JSON.stringify(name)}`).stored();
   }
 
   private storedProperty(name: string): PropertyColumn | undefined {

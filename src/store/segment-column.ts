@@ -11,7 +11,6 @@ import {
   decodeTagsBody,
 } from "./column-codec.js";
 import { corrupt } from "./errors.js";
-import type { VariantData } from "./segment-columns.js";
 import type { VariantRefs } from "./segment-format.js";
 import type { SegmentFile } from "./segment-reader.js";
 
@@ -58,49 +57,6 @@ export class SegmentColumn implements PropertyColumn {
   get others(): ReadonlyMap<number, Value> {
     this.othersCache ??= this.loadOthers();
     return this.othersCache;
-  }
-
-  /**
-   * The column as the file stores it: tags, and each kind's values dense in row order, lists and
-   * objects as their JSON texts. What compaction merges (nothing spread per row, nothing parsed).
-   */
-  stored(): VariantData {
-    const { numbers, numberCount, strings, stringCount, others, otherCount } = this.refs;
-    const tags = this.tags;
-    const counts = new Int32Array(7);
-    for (let i = 0; i < tags.length; i++) counts[tags[i]]++;
-    this.checkCount(counts[Tag.Number], numberCount, "numbers");
-    this.checkCount(counts[Tag.String], stringCount, "strings");
-    this.checkCount(counts[Tag.Other], otherCount, "others");
-    const decoded =
-      strings === null
-        ? { codes: new Float64Array(0), dictionary: [] }
-        : decodeStringsBody(
-            this.file.readBlock(strings, `${this.what} strings`),
-            stringCount,
-            this.where("strings"),
-          );
-    return {
-      tags,
-      numbers:
-        numbers === null
-          ? new Float64Array(0)
-          : decodeNumbersBody(
-              this.file.readBlock(numbers, `${this.what} numbers`),
-              numberCount,
-              this.where("numbers"),
-            ),
-      codes: decoded.codes,
-      dictionary: decoded.dictionary,
-      others:
-        others === null
-          ? []
-          : decodeStringListBody(
-              this.file.readBlock(others, `${this.what} others`),
-              otherCount,
-              this.where("others"),
-            ),
-    };
   }
 
   private where(part: string): string {

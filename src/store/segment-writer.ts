@@ -34,10 +34,11 @@ class BlockSink {
   size: number = this.chunks[0].length;
 
   add(body: Buffer): BlockRef {
-    const stored = packBlock(body);
-    const ref: BlockRef = [this.size, stored.length, crc32(stored)];
-    this.chunks.push(stored);
-    this.size += stored.length;
+    const [compression, rest] = packBlock(body);
+    const length = compression.length + rest.length;
+    const ref: BlockRef = [this.size, length, crc32(rest, crc32(compression))];
+    this.chunks.push(compression, rest);
+    this.size += length;
     return ref;
   }
 

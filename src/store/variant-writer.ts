@@ -52,6 +52,13 @@ export function hashOf(text: string): number {
   return h;
 }
 
+/** hashOf an ASCII string, from its bytes `bytes[from … to)`. */
+export function hashBytes(bytes: Uint8Array, from: number, to: number): number {
+  let h = 0x811c9dc5;
+  for (let k = from; k < to; k++) h = Math.imul(h ^ bytes[k], 0x01000193);
+  return h;
+}
+
 /**
  * Probes one add may take before the coder gives up its table for a Map: strings made to share a
  * hash (the hash is not secret) must not make a seal quadratic. A table at most half full that no

@@ -50,15 +50,29 @@ function source(
   return { length: count, time, offsets, distinctIds: { codes, dictionary } };
 }
 
-/** A source's rows put in segment order, as a merge gets them. */
-function sorted(s: RowSource): RowSource {
+/**
+ * A source's rows put in segment order, as a merge gets them; `recode` codes the ids in order of
+ * first use, as a segment file does (its dictionary is then ascending).
+ */
+function sorted(s: RowSource, recode = false): RowSource {
   const order = sortRows([s]);
-  const dictionary = s.distinctIds.dictionary;
+  let dictionary = s.distinctIds.dictionary;
+  let codes = Int32Array.from(order.row, (r) => s.distinctIds.codes[r]);
+  if (recode) {
+    const codeOf = new Map<number, number>();
+    for (const c of codes) if (!codeOf.has(c)) codeOf.set(c, codeOf.size);
+    dictionary = Array.from(codeOf.keys(), (c) => dictionary[c]);
+    codes = codes.map((c) => codeOf.get(c)!);
+    assert.ok(
+      dictionary.every((id, i) => i === 0 || dictionary[i - 1] < id),
+      "ascending",
+    );
+  }
   return {
     length: s.length,
     time: Float64Array.from(order.row, (r) => s.time[r]),
     offsets: Float64Array.from(order.row, (r) => s.offsets[r]),
-    distinctIds: { codes: Int32Array.from(order.row, (r) => s.distinctIds.codes[r]), dictionary },
+    distinctIds: { codes, dictionary },
   };
 }
 
@@ -76,6 +90,14 @@ test("rows sort by (distinct id, time, offset) exactly as a comparator sort puts
       sorted(source(rand, 3_000, 40, 0, 0.1)),
       sorted(source(rand, 2_000, 40, 3_000, 0.1)),
       sorted(source(rand, 500, 3, 5_000, 0)),
+    ],
+    // The same with ascending dictionaries, as segment files have them (merged as sorted lists).
+    [
+      sorted(source(rand, 3_000, 40, 0, 0.1), true),
+      sorted(source(rand, 0, 1, 3_000, 0), true),
+      sorted(source(rand, 2_000, 400, 3_000, 0.1), true),
+      sorted(source(rand, 500, 3, 5_000, 0), true),
+      sorted(source(rand, 1, 1, 5_500, 0), true),
     ],
   ];
   for (const sources of cases) {
