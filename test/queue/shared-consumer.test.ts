@@ -4,6 +4,7 @@ import { test } from "node:test";
 import { MessageChannel, type MessagePort } from "node:worker_threads";
 import { batches } from "../../src/queue/batches.js";
 import { type LogOptions, openLog } from "../../src/queue/log.js";
+import type { QueueConsumer } from "../../src/queue/queue.js";
 import { connectSharedConsumer, serveSharedConsumer } from "../../src/queue/shared-consumer.js";
 import { startModuleWorker } from "../../src/util/module-worker.js";
 import { checkWaitForRecords, payloads, tempDir, texts } from "./temp-dir.js";
@@ -16,13 +17,18 @@ async function sharedLog(t: import("node:test").TestContext, options: Options = 
   const log = await openLog({ dir, ...options });
   const handle = await log.shareConsumer("process");
   const ports: MessagePort[] = [];
-  const connect = () => {
+  const consumers: QueueConsumer[] = [];
+  const connect = async () => {
     const { port1, port2 } = new MessageChannel();
     ports.push(port1, port2);
     serveSharedConsumer(port1, handle);
-    return connectSharedConsumer(port2);
+    const consumer = await connectSharedConsumer(port2);
+    consumers.push(consumer);
+    return consumer;
   };
   t.after(async () => {
+    // A reader that is never closed leaves its segment file to the garbage collector.
+    await Promise.allSettled(consumers.map((consumer) => consumer.close()));
     for (const port of ports) port.close();
     await log.close();
   });

@@ -13,5 +13,6 @@ while (seen.length < count) {
   if (records.length === 0 && !(await consumer.waitForRecords())) break;
 }
 await consumer.commit(consumer.position);
+await consumer.close();
 parentPort?.postMessage(seen);
 port.close();
