@@ -174,9 +174,10 @@ class SharedLogView implements LogView {
   #refresh() {
     const now = this.#reader.read();
     if (now.segmentsVersion !== this.#segmentsVersion || now.tailBase !== this.#tailBase) {
+      // Listed before the version is taken: a listing that fails is tried again next time.
+      this.#segments = this.#list(now.tailBase);
       this.#segmentsVersion = now.segmentsVersion;
       this.#tailBase = now.tailBase;
-      this.#segments = this.#list(now.tailBase);
     }
     const tail = this.#segments[this.#segments.length - 1];
     tail.size = Math.max(tail.size, now.tailEnd);
