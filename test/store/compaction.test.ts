@@ -4,6 +4,7 @@ import { after, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { EventStore } from "../../src/store/event-store.js";
 import { readManifest } from "../../src/store/manifest.js";
+import type { StoredEvent } from "../../src/store/stored-event.js";
 import { seededRandom } from "../seeded-random.js";
 import { randomEvents } from "./random-events.js";
 import { readAll, removeTempDirs, tempDir } from "./store-helpers.js";
@@ -24,6 +25,14 @@ async function until(condition: () => Promise<boolean>): Promise<void> {
   }
 }
 
+/** Appends `events` in chunks of `sealRows`, each sealed into a segment of its own before the next: a burst. */
+async function appendInBurst(store: EventStore, dir: string, events: StoredEvent[], sealRows: number) {
+  for (let at = 0; at < events.length; at += sealRows) {
+    await store.append(1, "UTC", events.slice(at, at + sealRows));
+    await until(async () => (await segmentsOf(dir)) === at / sealRows + 1);
+  }
+}
+
 test("background compaction waits while a day seals full buffers back to back, and merges once the burst is over", async () => {
   const dir = tempDir();
   let clock = 1_000_000;
@@ -36,10 +45,7 @@ test("background compaction waits while a day seals full buffers back to back, a
   });
   try {
     const events = randomEvents(seededRandom(5), 150, 0, START, 1);
-    for (let at = 0; at < 150; at += 50) {
-      await store.append(1, "UTC", events.slice(at, at + 50));
-      await until(async () => (await segmentsOf(dir)) === at / 50 + 1);
-    }
+    await appendInBurst(store, dir, events, 50);
     await sleep(50);
     assert.equal(await segmentsOf(dir), 3, "three small segments, left alone during the burst");
     clock += 5_000;
@@ -62,10 +68,7 @@ test("during a burst, background compaction merges once 16 small segments have p
   });
   try {
     const events = randomEvents(seededRandom(6), 150, 0, START, 1);
-    for (let at = 0; at < 150; at += 10) {
-      await store.append(1, "UTC", events.slice(at, at + 10));
-      await until(async () => (await segmentsOf(dir)) === at / 10 + 1);
-    }
+    await appendInBurst(store, dir, events, 10);
     await sleep(50);
     assert.equal(await segmentsOf(dir), 15, "fifteen are left alone");
     const more = randomEvents(seededRandom(7), 10, 150, START, 1);

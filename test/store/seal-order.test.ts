@@ -62,7 +62,8 @@ function rowsIn(p: Partition): number[] {
 const events = randomEvents(seededRandom(9), 30, 0, START, 1).map(eventTextOf);
 const all = Array.from({ length: 30 }, (_, i) => i);
 
-test("a second seal builds beside the first, and its segment joins the manifest only after the first's", async () => {
+/** Two buffers frozen one after the other (rows 0-9, then 10-29), both building, neither released. */
+async function twoSealsBuilding() {
   const dir = join(tempDir(), DAY);
   const { builder, release, calls } = gatedBuilder();
   const p = Partition.create(dir, 1, DAY, builder);
@@ -71,6 +72,11 @@ test("a second seal builds beside the first, and its segment joins the manifest 
   await p.append(events.slice(10, 30), 0);
   const second = p.seal();
   while (calls() < 2) await sleep(1);
+  return { dir, p, release, first, second };
+}
+
+test("a second seal builds beside the first, and its segment joins the manifest only after the first's", async () => {
+  const { dir, p, release, first, second } = await twoSealsBuilding();
   await release(2);
   await sleep(20);
   // The second segment is written, but sealing it first would mark rows 0-9 sealed while they live
@@ -87,17 +93,11 @@ test("a second seal builds beside the first, and its segment joins the manifest 
 });
 
 test("a seal resolves once its own buffer is sealed, while one frozen after it still builds", async () => {
-  const dir = join(tempDir(), DAY);
-  const { builder, release, calls } = gatedBuilder();
-  const p = Partition.create(dir, 1, DAY, builder);
-  await p.append(events.slice(0, 10), 0);
-  const first = p.seal();
-  await p.append(events.slice(10, 30), 0);
+  const { dir, p, release, first, second: sealed } = await twoSealsBuilding();
   let secondDone = false;
-  const second = p.seal().then(() => {
+  const second = sealed.then(() => {
     secondDone = true;
   });
-  while (calls() < 2) await sleep(1);
   await release(1);
   // A caller counting seals in flight (the event store) learns now that a thread is free.
   await first;
