@@ -1,8 +1,11 @@
 // The one HTTP server of a Tally process: ingestion first (the hot path), then the operational
-// endpoints, then the query API. Timeouts are explicit so that a slow or silent client can neither
-// hang a request nor hold a socket forever.
+// endpoints, then the query API. Plain ingestion requests are read by the server's own HTTP/1.1
+// lane (http1/fast-lane.ts); node:http reads everything else. Timeouts are explicit so that a slow
+// or silent client can neither hang a request nor hold a socket forever.
 
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { IncomingMessage, Server, ServerResponse } from "node:http";
+import { type IngestHandler, isIngestPath, nodeRequest, nodeResponse } from "../ingest/handler.js";
+import { type FastLane, FastLaneServer } from "./http1/fast-lane.js";
 import type { TallyMetrics } from "./metrics.js";
 
 /** A handler that answers the paths it knows and returns false for the rest. */
@@ -11,7 +14,7 @@ export type RouteHandler = (req: IncomingMessage, res: ServerResponse) => boolea
 export interface ServerParts {
   readonly metrics: TallyMetrics;
   /** Ingestion endpoints (/track, /engage, /groups, /import, /decide). */
-  readonly ingest: RouteHandler;
+  readonly ingest: IngestHandler;
   /** Query API and web UI; absent until those stages run in this process. */
   readonly query?: RouteHandler;
   /** Whether this process is ready to accept traffic (queue open, projects loaded). */
@@ -25,6 +28,11 @@ export const SERVER_LIMITS = Object.freeze({
   keepAliveMs: 5_000,
   /** GET /track?data=… carries whole batches in the URL; Node's default of 16 KiB is too small. */
   maxHeaderBytes: 64 * 1024,
+  /**
+   * Bodies the HTTP/1.1 lane buffers whole (a 2,000-event /import batch is about 1 MB); a longer
+   * one is streamed by node:http, under the ingestion API's own limit.
+   */
+  laneBodyBytes: 4 * 1024 * 1024,
 });
 
 function sendText(
@@ -58,9 +66,26 @@ function answerOperational(req: IncomingMessage, res: ServerResponse, parts: Ser
   }
 }
 
+/** The HTTP/1.1 lane in front of node:http, taking the ingestion paths' plain requests. */
+export function ingestLane(ingest: IngestHandler): FastLane {
+  return {
+    claims: (_method, url) => isIngestPath(url),
+    answer: (exchange) => {
+      ingest(exchange, exchange);
+    },
+    maxBodyBytes: SERVER_LIMITS.laneBodyBytes,
+  };
+}
+
+/** The ingestion API on node:http, for a request the lane left to it; false for any other path. */
+export function answerIngest(ingest: IngestHandler, req: IncomingMessage, res: ServerResponse): boolean {
+  return ingest(nodeRequest(req), nodeResponse(res));
+}
+
 export function createTallyServer(parts: ServerParts): Server {
-  const server = createServer({ maxHeaderSize: SERVER_LIMITS.maxHeaderBytes }, (req, res) => {
-    if (parts.ingest(req, res)) return;
+  const options = { maxHeaderSize: SERVER_LIMITS.maxHeaderBytes };
+  const server = new FastLaneServer(options, ingestLane(parts.ingest), (req, res) => {
+    if (answerIngest(parts.ingest, req, res)) return;
     if (answerOperational(req, res, parts)) return;
     if (parts.query?.(req, res)) return;
     sendText(

@@ -1,15 +1,15 @@
 // The address ip=1 records: the peer of the socket, or — only when the server is told it sits behind
 // a proxy — the first hop of X-Forwarded-For, the client as the first proxy saw it.
 
-import type { IncomingMessage } from "node:http";
 import { isIP } from "node:net";
+import type { IngestRequest } from "./exchange.js";
 
-export function clientAddress(req: IncomingMessage, trustProxy: boolean): string | undefined {
+export function clientAddress(req: IngestRequest, trustProxy: boolean): string | undefined {
   if (trustProxy) {
     const forwarded = firstHop(req.headers["x-forwarded-for"]);
     if (forwarded !== undefined) return forwarded;
   }
-  return plainAddress(req.socket.remoteAddress);
+  return plainAddress(req.remoteAddress);
 }
 
 function firstHop(header: string | string[] | undefined): string | undefined {

@@ -1,14 +1,15 @@
-// The ingestion API as one node:http request listener: /track, /engage, /groups, /import and
-// /decide, GET or POST, each request decoded, cleaned record by record, appended to the queue, and
-// answered only once the append is durable. It never throws: every failure becomes a reply.
+// The ingestion API as one request listener: /track, /engage, /groups, /import and /decide, GET or
+// POST, each request decoded, cleaned record by record, appended to the queue, and answered only
+// once the append is durable. It never throws: every failure becomes a reply. The transport is
+// node:http or the server's own HTTP/1.1 lane (exchange.ts).
 
-import type { IncomingMessage, ServerResponse } from "node:http";
 import type { ParsedUrlQuery } from "node:querystring";
 import type { ProjectDirectory } from "../projects/project.js";
 import type { RecordKind } from "../queue/envelope.js";
 import { type CleanBatch, cleanBatch } from "./batch.js";
 import { clientAddress } from "./client-address.js";
 import { decodeBody, recordsFromData } from "./decode.js";
+import type { IngestRequest, IngestResponse } from "./exchange.js";
 import { authenticateImport } from "./import-auth.js";
 import { IngestError, type RequestRejection } from "./ingest-error.js";
 import { DEFAULT_LIMITS, type IngestLimits } from "./limits.js";
@@ -20,9 +21,12 @@ import { type IngestTarget, matchRoute } from "./routes.js";
 import { type IngestSink, isSinkUnavailable, sinkErrorCode } from "./sink.js";
 
 // What the server bootstrap needs beside the handler, so it can import from this one file.
+export type { IngestRequest, IngestResponse } from "./exchange.js";
 export type { IngestLimits } from "./limits.js";
 export { DEFAULT_LIMITS } from "./limits.js";
 export type { IngestMetric, IngestRoute, MetricSink } from "./metrics.js";
+export { nodeRequest, nodeResponse } from "./node-exchange.js";
+export { isIngestPath } from "./routes.js";
 export type { IngestSink } from "./sink.js";
 
 export interface IngestDeps {
@@ -40,7 +44,7 @@ export interface IngestDeps {
 }
 
 /** Answers the ingestion paths and returns true; returns false, untouched, for any other path. */
-export type IngestHandler = (req: IncomingMessage, res: ServerResponse) => boolean;
+export type IngestHandler = (req: IngestRequest, res: IngestResponse) => boolean;
 
 const QUEUE_REASONS: ReadonlySet<RequestRejection> = new Set<RequestRejection>([
   "queue_full",
@@ -74,7 +78,7 @@ export function createIngestHandler(deps: IngestDeps): IngestHandler {
     }
   };
 
-  async function serve(req: IncomingMessage, res: ServerResponse, target: IngestTarget): Promise<number> {
+  async function serve(req: IngestRequest, res: IngestResponse, target: IngestTarget): Promise<number> {
     const { route } = target;
     if (req.method === "OPTIONS") return replyPreflight(req, res);
     if (req.method !== "GET" && req.method !== "POST") {
@@ -106,7 +110,7 @@ export function createIngestHandler(deps: IngestDeps): IngestHandler {
 
   /** The records of a GET's query or a POST's body, and the parameters a form body adds. */
   async function readRecords(
-    req: IncomingMessage,
+    req: IngestRequest,
     route: IngestRoute,
     query: ParsedUrlQuery,
     params: RequestParams,
@@ -165,7 +169,7 @@ export function createIngestHandler(deps: IngestDeps): IngestHandler {
     );
   }
 
-  function fail(req: IncomingMessage, res: ServerResponse, route: IngestRoute, error: unknown): number {
+  function fail(req: IngestRequest, res: IngestResponse, route: IngestRoute, error: unknown): number {
     let known: IngestError;
     if (error instanceof IngestError) {
       known = error;
@@ -185,7 +189,7 @@ export function createIngestHandler(deps: IngestDeps): IngestHandler {
   }
 
   return function handleIngest(req, res) {
-    const target = matchRoute(req.url ?? "");
+    const target = matchRoute(req.url);
     if (target === undefined) return false;
     serve(req, res, target)
       .catch((error: unknown) => fail(req, res, target.route, error))

@@ -1,12 +1,12 @@
 // /import's HTTP Basic authentication: the project's API secret as user name with an empty
 // password, or a service account `user:secret` with ?project_id=N. The directory decides.
 
-import type { IncomingMessage } from "node:http";
 import type { Project, ProjectDirectory } from "../projects/project.js";
+import type { IngestRequest } from "./exchange.js";
 import { IngestError } from "./ingest-error.js";
 
 export function authenticateImport(
-  req: IncomingMessage,
+  req: IngestRequest,
   projects: ProjectDirectory,
   projectId: number | undefined,
 ): Project {

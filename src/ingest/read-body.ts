@@ -1,9 +1,10 @@
-// Reads a request body under a hard cap: refused up front by Content-Length, and again while it
-// streams for chunked or lying clients. gzip and deflate bodies are inflated with maxOutputLength,
-// so zlib itself stops a bomb as soon as its output passes the cap instead of inflating it all.
+// Reads a request body under a hard cap: refused up front by Content-Length, and again by the
+// transport while it streams, for chunked or lying clients. gzip and deflate bodies are inflated
+// with maxOutputLength, so zlib itself stops a bomb as soon as its output passes the cap instead of
+// inflating it all.
 
-import type { IncomingMessage } from "node:http";
 import { brotliDecompress, gunzip, type InputType, inflate, type ZlibOptions } from "node:zlib";
+import type { IngestRequest } from "./exchange.js";
 import { IngestError } from "./ingest-error.js";
 import { describeBytes } from "./limits.js";
 
@@ -20,7 +21,7 @@ const INFLATERS: ReadonlyMap<string, Inflate> = new Map<string, Inflate>([
   ["br", brotliDecompress as Inflate],
 ]);
 
-export async function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
+export async function readBody(req: IngestRequest, maxBytes: number): Promise<Buffer> {
   const encoding = contentEncoding(req);
   const inflater = encoding === "" || encoding === "identity" ? undefined : INFLATERS.get(encoding);
   if (encoding !== "" && encoding !== "identity" && inflater === undefined) {
@@ -32,47 +33,8 @@ export async function readBody(req: IncomingMessage, maxBytes: number): Promise<
   }
   const declared = Number(req.headers["content-length"]);
   if (declared > maxBytes) throw tooLarge(maxBytes);
-  const raw = await collect(req, maxBytes);
+  const raw = await req.body(maxBytes);
   return inflater === undefined ? raw : inflateCapped(inflater, raw, maxBytes, encoding);
-}
-
-function collect(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const onData = (chunk: Buffer): void => {
-      size += chunk.length;
-      if (size > maxBytes) {
-        settle();
-        req.pause();
-        reject(tooLarge(maxBytes));
-        return;
-      }
-      chunks.push(chunk);
-    };
-    const onEnd = (): void => {
-      settle();
-      resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size));
-    };
-    const onAbort = (): void => {
-      settle();
-      reject(new IngestError(400, "bad_payload", "the client closed the connection before the body ended"));
-    };
-    const onClose = (): void => {
-      if (!req.complete) onAbort();
-    };
-    // Every listener goes when the body settles, so a kept-alive socket collects nothing.
-    const settle = (): void => {
-      req.off("data", onData);
-      req.off("end", onEnd);
-      req.off("error", onAbort);
-      req.off("close", onClose);
-    };
-    req.on("data", onData);
-    req.on("end", onEnd);
-    req.on("error", onAbort);
-    req.on("close", onClose);
-  });
 }
 
 function inflateCapped(inflater: Inflate, raw: Buffer, maxBytes: number, encoding: string): Promise<Buffer> {
@@ -87,12 +49,12 @@ function inflateCapped(inflater: Inflate, raw: Buffer, maxBytes: number, encodin
   });
 }
 
-function contentEncoding(req: IncomingMessage): string {
+function contentEncoding(req: IngestRequest): string {
   const header = req.headers["content-encoding"];
   return header === undefined ? "" : header.trim().toLowerCase();
 }
 
-function tooLarge(maxBytes: number, inflated = false): IngestError {
+export function tooLarge(maxBytes: number, inflated = false): IngestError {
   const what = inflated ? "the body inflates to more than" : "the body is over";
   return new IngestError(413, "body_too_large", `${what} ${describeBytes(maxBytes)}: the request body limit`);
 }

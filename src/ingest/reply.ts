@@ -13,9 +13,10 @@
 // records sent in a `data=` parameter without strict=1, the form mixpanel-node and mixpanel-python
 // use, which get the /track reply those SDKs parse. Every reply carries CORS headers.
 
-import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from "node:http";
+import type { OutgoingHttpHeaders } from "node:http";
 import { STATUS_CODES } from "node:http";
 import type { CleanBatch, RecordFailure } from "./batch.js";
+import type { IngestRequest, IngestResponse } from "./exchange.js";
 import type { IngestError } from "./ingest-error.js";
 import type { IngestRoute } from "./metrics.js";
 import type { RequestParams } from "./params.js";
@@ -33,8 +34,8 @@ const ALLOWED_METHODS = "GET, POST, OPTIONS";
 const ALLOWED_HEADERS = "Content-Type, Content-Encoding, Authorization, X-Requested-With";
 
 export function replyRecords(
-  req: IncomingMessage,
-  res: ServerResponse,
+  req: IngestRequest,
+  res: IngestResponse,
   params: RequestParams,
   batch: CleanBatch,
 ): number {
@@ -47,8 +48,8 @@ export function replyRecords(
 }
 
 export function replyImport(
-  req: IncomingMessage,
-  res: ServerResponse,
+  req: IngestRequest,
+  res: IngestResponse,
   strict: boolean,
   batch: CleanBatch,
 ): number {
@@ -65,13 +66,13 @@ export function replyImport(
   });
 }
 
-export function replyDecide(req: IncomingMessage, res: ServerResponse, callback: string | undefined): number {
+export function replyDecide(req: IngestRequest, res: IngestResponse, callback: string | undefined): number {
   if (callback !== undefined) return sendScript(req, res, 200, callback, DECIDE_REPLY);
   return send(req, res, 200, "application/json", DECIDE_REPLY);
 }
 
 /** The CORS preflight a browser sends before a POST with a JSON or gzip body. */
-export function replyPreflight(req: IncomingMessage, res: ServerResponse): number {
+export function replyPreflight(req: IngestRequest, res: IngestResponse): number {
   const asked = req.headers["access-control-request-headers"];
   return send(req, res, 204, undefined, "", {
     "Access-Control-Allow-Methods": ALLOWED_METHODS,
@@ -81,8 +82,8 @@ export function replyPreflight(req: IncomingMessage, res: ServerResponse): numbe
 }
 
 export function replyError(
-  req: IncomingMessage,
-  res: ServerResponse,
+  req: IngestRequest,
+  res: IngestResponse,
   route: IngestRoute,
   error: IngestError,
 ): number {
@@ -93,7 +94,7 @@ export function replyError(
   // A body we stopped reading cannot be skipped on a kept-alive socket: close it after the reply.
   if (!req.complete) {
     extra.Connection = "close";
-    req.resume();
+    req.discardBody();
   }
   const body =
     route === "import"
@@ -127,8 +128,8 @@ function verboseBody(error: string | null): string {
 }
 
 function sendScript(
-  req: IncomingMessage,
-  res: ServerResponse,
+  req: IngestRequest,
+  res: IngestResponse,
   status: number,
   callback: string,
   body: string,
@@ -139,8 +140,8 @@ function sendScript(
 }
 
 function sendJson(
-  req: IncomingMessage,
-  res: ServerResponse,
+  req: IngestRequest,
+  res: IngestResponse,
   status: number,
   body: object,
   extra?: OutgoingHttpHeaders,
@@ -150,14 +151,14 @@ function sendJson(
 
 /** Writes the reply unless the client is gone; returns the status for the metrics. */
 function send(
-  req: IncomingMessage,
-  res: ServerResponse,
+  req: IngestRequest,
+  res: IngestResponse,
   status: number,
   contentType: string | undefined,
   body: string | Buffer,
   extra?: OutgoingHttpHeaders,
 ): number {
-  if (res.headersSent || res.destroyed) return status;
+  if (res.finished) return status;
   const headers: OutgoingHttpHeaders = {
     "Content-Length": typeof body === "string" ? Buffer.byteLength(body) : body.length,
     "Cache-Control": "no-cache, no-store",
@@ -165,13 +166,12 @@ function send(
     ...extra,
   };
   if (contentType !== undefined) headers["Content-Type"] = contentType;
-  res.writeHead(status, headers);
-  res.end(body);
+  res.send(status, headers, body);
   return status;
 }
 
 /** Any origin may send, with credentials; so the origin is echoed rather than `*`. */
-function corsHeaders(req: IncomingMessage): OutgoingHttpHeaders {
+function corsHeaders(req: IngestRequest): OutgoingHttpHeaders {
   const origin = req.headers.origin;
   if (origin === undefined) return { "Access-Control-Allow-Origin": "*" };
   return {

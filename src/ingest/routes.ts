@@ -25,3 +25,8 @@ export function matchRoute(url: string): IngestTarget | undefined {
   if (route === undefined) return undefined;
   return { route, query: mark === -1 ? "" : url.slice(mark + 1) };
 }
+
+/** Whether `url` is one of the ingestion API's paths. */
+export function isIngestPath(url: string): boolean {
+  return matchRoute(url) !== undefined;
+}

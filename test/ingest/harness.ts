@@ -1,8 +1,11 @@
-// A real node:http server running the ingest handler, with a fake queue and project directory, and
-// a raw HTTP client that shows exactly what went over the wire.
+// The ingest handler behind Tally's HTTP server (its own HTTP/1.1 lane in front of node:http), with
+// a fake queue and project directory, and a raw HTTP client that shows exactly what went over the
+// wire.
 
-import { createServer, request as httpRequest, type OutgoingHttpHeaders, type Server } from "node:http";
+import { request as httpRequest, type OutgoingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { FastLaneServer } from "../../src/api/http1/fast-lane.js";
+import { answerIngest, ingestLane, SERVER_LIMITS } from "../../src/api/server.js";
 import { createIngestHandler, type IngestDeps } from "../../src/ingest/handler.js";
 import type { IngestMetric } from "../../src/ingest/metrics.js";
 import type { IngestSink } from "../../src/ingest/sink.js";
@@ -104,11 +107,15 @@ export async function startServer(deps: Partial<IngestDeps> = {}): Promise<TestS
     onError: (error) => errors.push(error),
     ...deps,
   });
-  const server = createServer((req, res) => {
-    if (!handle(req, res)) {
-      res.writeHead(404).end("not ingest");
-    }
-  });
+  const server = new FastLaneServer(
+    { maxHeaderSize: SERVER_LIMITS.maxHeaderBytes },
+    ingestLane(handle),
+    (req, res) => {
+      if (!answerIngest(handle, req, res)) {
+        res.writeHead(404).end("not ingest");
+      }
+    },
+  );
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const port = (server.address() as AddressInfo).port;
   return {

@@ -9,7 +9,7 @@ import type { AddressInfo } from "node:net";
 import { after, before, beforeEach, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import Mixpanel from "mixpanel";
-import { createIngestHandler } from "../../src/ingest/handler.js";
+import { createIngestHandler, nodeRequest, nodeResponse } from "../../src/ingest/handler.js";
 import type { Envelope, EventEnvelope } from "../../src/queue/envelope.js";
 import { ALPHA, FakeProjects, FakeSink, NOW, startServer, type TestServer } from "./harness.js";
 
@@ -112,7 +112,7 @@ describe("the official mixpanel Node SDK", () => {
     const https = createServer(
       { key: readFileSync(fixture("localhost-key.pem")), cert: readFileSync(fixture("localhost-cert.pem")) },
       (req, res) => {
-        if (!handle(req, res)) res.writeHead(404).end();
+        if (!handle(nodeRequest(req), nodeResponse(res))) res.writeHead(404).end();
       },
     );
     await new Promise<void>((resolve) => https.listen(0, "127.0.0.1", resolve));

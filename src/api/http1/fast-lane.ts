@@ -1,0 +1,444 @@
+// The server's own HTTP/1.1 lane for the ingestion hot path. node:http builds an IncomingMessage,
+// a ServerResponse and their streams for every request; for a one-event /track that machinery costs
+// about as much as everything ingestion itself does. This lane reads plain requests straight from
+// the socket (request-head.ts), answers them in order on the same connection, and hands any
+// connection it meets something else on (another path, chunked bodies, Expect, a head split over
+// many packets, a malformed byte) to node:http for good, bytes and all, once its own replies are
+// written: node:http stays the one that decides every unusual case, and answers it as before.
+
+import {
+  type IncomingHttpHeaders,
+  type OutgoingHttpHeaders,
+  Server,
+  type ServerOptions,
+  STATUS_CODES,
+} from "node:http";
+import type { Socket } from "node:net";
+import { type HeadParse, INCOMPLETE, OTHER, parseRequestHead, type RequestHead } from "./request-head.js";
+
+/** A request the lane took, and its reply: what the ingestion handler is given. */
+export interface LaneExchange {
+  readonly method: string;
+  readonly url: string;
+  readonly headers: IncomingHttpHeaders;
+  readonly remoteAddress: string | undefined;
+  readonly complete: true;
+  readonly finished: boolean;
+  body(maxBytes: number): Promise<Buffer>;
+  discardBody(): void;
+  send(status: number, headers: OutgoingHttpHeaders, body: string | Buffer): void;
+  destroy(): void;
+}
+
+export interface FastLane {
+  /** Whether the lane answers this method and target; every other request goes to node:http. */
+  claims(method: "GET" | "POST", url: string): boolean;
+  /** Answers a claimed request, now or later, through the exchange. */
+  answer(exchange: LaneExchange): void;
+  /** Bodies the lane buffers whole; a longer one goes to node:http, which streams it. */
+  readonly maxBodyBytes: number;
+}
+
+/** node:http's own default for `maxHeaderSize`. */
+const NODE_MAX_HEADER_BYTES = 16 * 1024;
+
+/** Requests read ahead of their replies on one connection before the lane stops reading. */
+const MAX_PIPELINED = 32;
+/** Packets one request head may arrive in before the connection goes to node:http's parser. */
+const MAX_HEAD_PACKETS = 8;
+/** How often timeouts are checked; node:http checks its own as coarsely. */
+const CHECK_EVERY_MS = 1000;
+
+/**
+ * node:http's server with the lane in front: every connection starts in the lane. Listening,
+ * closing and timeouts (keepAliveTimeout, headersTimeout, requestTimeout) work as on any
+ * http.Server, for the lane's connections too.
+ */
+export class FastLaneServer extends Server {
+  readonly #lane: FastLane;
+  readonly #maxHeadBytes: number;
+  readonly #nodeConnection: (socket: Socket) => void;
+  readonly #connections = new Set<LaneConnection>();
+  #timer: NodeJS.Timeout | undefined;
+  #closing = false;
+  #date = "";
+  #dateSecond = -1;
+
+  constructor(options: ServerOptions, lane: FastLane, listener: ConstructorParameters<typeof Server>[1]) {
+    super(options, listener);
+    this.#lane = lane;
+    this.#maxHeadBytes = options.maxHeaderSize ?? NODE_MAX_HEADER_BYTES;
+    // http.Server reads every connection through this listener; the lane calls it on hand-over.
+    const [nodeConnection] = this.listeners("connection") as ((socket: Socket) => void)[];
+    this.removeListener("connection", nodeConnection);
+    this.#nodeConnection = nodeConnection;
+    this.on("connection", (socket: Socket) => this.#accept(socket));
+  }
+
+  override close(callback?: (error?: Error) => void): this {
+    this.#closing = true;
+    return super.close(callback);
+  }
+
+  override closeIdleConnections(): void {
+    super.closeIdleConnections();
+    for (const connection of this.#connections) if (connection.idle) connection.socket.destroy();
+  }
+
+  override closeAllConnections(): void {
+    super.closeAllConnections();
+    for (const connection of this.#connections) connection.socket.destroy();
+  }
+
+  /** @internal for LaneConnection */
+  get lane(): FastLane {
+    return this.#lane;
+  }
+
+  /** @internal A head longer than this is node:http's to refuse (431). */
+  get maxHeadBytes(): number {
+    return this.#maxHeadBytes;
+  }
+
+  /** @internal The server is closing: replies say `Connection: close`. */
+  get closing(): boolean {
+    return this.#closing;
+  }
+
+  /** @internal The Date header, made once a second. */
+  date(): string {
+    const now = Date.now();
+    const second = Math.floor(now / 1000);
+    if (second !== this.#dateSecond) {
+      this.#dateSecond = second;
+      this.#date = new Date(now).toUTCString();
+    }
+    return this.#date;
+  }
+
+  /** @internal */
+  handOver(connection: LaneConnection, rest: Buffer | undefined): void {
+    this.#forget(connection);
+    const { socket } = connection;
+    if (rest !== undefined && rest.length > 0) socket.unshift(rest);
+    this.#nodeConnection.call(this, socket);
+    // The lane paused the socket; a paused stream stays paused when node:http adds its listeners.
+    socket.resume();
+  }
+
+  /** @internal */
+  forget(connection: LaneConnection): void {
+    this.#forget(connection);
+  }
+
+  #accept(socket: Socket): void {
+    this.#connections.add(new LaneConnection(this, socket));
+    if (this.#timer === undefined) {
+      this.#timer = setInterval(() => this.#checkTimeouts(), CHECK_EVERY_MS);
+      this.#timer.unref();
+    }
+  }
+
+  #forget(connection: LaneConnection): void {
+    this.#connections.delete(connection);
+    if (this.#connections.size === 0 && this.#timer !== undefined) {
+      clearInterval(this.#timer);
+      this.#timer = undefined;
+    }
+  }
+
+  #checkTimeouts(): void {
+    const now = performance.now();
+    for (const connection of this.#connections) {
+      connection.checkTimeouts(now, {
+        keepAliveMs: this.keepAliveTimeout,
+        headersMs: this.headersTimeout,
+        requestMs: this.requestTimeout,
+      });
+    }
+  }
+}
+
+interface Timeouts {
+  readonly keepAliveMs: number;
+  readonly headersMs: number;
+  readonly requestMs: number;
+}
+
+/** One connection while the lane reads it. */
+class LaneConnection {
+  /** Bytes received and not yet a whole request. */
+  #chunks: Buffer[] = [];
+  #buffered = 0;
+  /** Packets since the last whole request: a head spread over too many goes to node:http. */
+  #packets = 0;
+  /** The head of the request whose body is still arriving. */
+  #head: RequestHead | undefined;
+  /** Requests taken, oldest first, until their replies are written. */
+  readonly #replies: Exchange[] = [];
+  /** When the request being received began, or when the connection last went idle. */
+  #since = performance.now();
+  /** No further request is read: the last one asked to close, or the lane gives up the socket. */
+  #stopped = false;
+  /** The bytes to give node:http once the replies before them are written. */
+  #handOverRest: Buffer | undefined;
+  #handingOver = false;
+  /** The client sent FIN: answer what was asked, then end. */
+  #ended = false;
+  /** The socket's write buffer is full: nothing more is read until it drains. */
+  #writeBlocked = false;
+  readonly #onData = (chunk: Buffer) => this.#receive(chunk);
+  readonly #onEnd = () => this.#clientEnded();
+  readonly #onError = () => this.socket.destroy();
+  readonly #onClose = () => this.server.forget(this);
+  readonly #onDrain = () => {
+    this.#writeBlocked = false;
+    this.#resumeIfRoom();
+  };
+
+  constructor(
+    readonly server: FastLaneServer,
+    readonly socket: Socket,
+  ) {
+    socket.on("data", this.#onData);
+    socket.on("end", this.#onEnd);
+    socket.on("error", this.#onError);
+    socket.on("close", this.#onClose);
+    socket.on("drain", this.#onDrain);
+  }
+
+  /** Nothing received, nothing to answer: closing it loses nothing. */
+  get idle(): boolean {
+    return this.#replies.length === 0 && this.#buffered === 0;
+  }
+
+  checkTimeouts(now: number, timeouts: Timeouts): void {
+    if (this.#handingOver || this.socket.destroyed) return;
+    const waited = now - this.#since;
+    if (this.#buffered > 0) {
+      const limit = this.#head === undefined ? timeouts.headersMs : timeouts.requestMs;
+      if (limit > 0 && waited > limit) this.#timeOut();
+    } else if (this.#replies.length === 0 && timeouts.keepAliveMs > 0 && waited > timeouts.keepAliveMs) {
+      this.socket.destroy();
+    }
+  }
+
+  /** A reply is ready: write every reply that is next in line. */
+  flush(): void {
+    const replies = this.#replies;
+    while (replies.length > 0 && replies[0].out !== undefined) {
+      const reply = replies.shift() as Exchange;
+      if (this.socket.destroyed) continue;
+      const room = this.socket.write(reply.out as string | Buffer);
+      if (!reply.keepAlive) {
+        this.#stop();
+        this.socket.end();
+      } else if (!room) {
+        this.#writeBlocked = true;
+        this.socket.pause();
+      }
+    }
+    if (replies.length === 0) this.#since = performance.now();
+    this.#afterReplies();
+  }
+
+  #receive(chunk: Buffer): void {
+    if (this.#stopped) return;
+    if (this.#buffered === 0) this.#since = performance.now();
+    this.#chunks.push(chunk);
+    this.#buffered += chunk.length;
+    this.#packets++;
+    if (this.#head !== undefined && this.#buffered < this.#head.headBytes + this.#head.contentLength) return;
+    const bytes = this.#chunks.length === 1 ? chunk : Buffer.concat(this.#chunks, this.#buffered);
+    this.#read(bytes);
+  }
+
+  /** Takes every whole request in `bytes`; keeps what is left for the next packet. */
+  #read(bytes: Buffer): void {
+    let at = 0;
+    while (at < bytes.length && !this.#stopped) {
+      const rest = at === 0 ? bytes : bytes.subarray(at);
+      const head = this.#head ?? this.#headOf(rest);
+      if (head === INCOMPLETE) break;
+      if (head === OTHER) {
+        this.#handOver(rest);
+        return;
+      }
+      const size = head.headBytes + head.contentLength;
+      if (rest.length < size) {
+        this.#head = head;
+        break;
+      }
+      this.#head = undefined;
+      this.#take(head, rest.subarray(head.headBytes, size));
+      at += size;
+    }
+    this.#keep(at === 0 ? bytes : bytes.subarray(at));
+  }
+
+  #headOf(bytes: Buffer): HeadParse {
+    const head = parseRequestHead(bytes, this.server.maxHeadBytes);
+    if (head === INCOMPLETE) return this.#packets > MAX_HEAD_PACKETS ? OTHER : INCOMPLETE;
+    if (head === OTHER) return OTHER;
+    const { lane } = this.server;
+    if (head.contentLength > lane.maxBodyBytes || !lane.claims(head.method, head.url)) return OTHER;
+    return head;
+  }
+
+  #keep(rest: Buffer): void {
+    this.#chunks = rest.length === 0 ? [] : [rest];
+    this.#buffered = rest.length;
+  }
+
+  #take(head: RequestHead, body: Buffer): void {
+    this.#packets = 0;
+    const exchange = new Exchange(this, head, body, head.keepAlive);
+    this.#replies.push(exchange);
+    if (!exchange.keepAlive) this.#stop();
+    else if (this.#replies.length >= MAX_PIPELINED) this.socket.pause();
+    this.server.lane.answer(exchange);
+  }
+
+  #resumeIfRoom(): void {
+    if (!this.#stopped && !this.#writeBlocked && this.#replies.length < MAX_PIPELINED) this.socket.resume();
+  }
+
+  #afterReplies(): void {
+    if (this.#replies.length > 0) return;
+    if (this.#handingOver) this.#finishHandOver();
+    else if (this.#ended) this.socket.end();
+    else this.#resumeIfRoom();
+  }
+
+  /** Stops reading; node:http gets the socket and `rest` once every reply before it is written. */
+  #handOver(rest: Buffer): void {
+    this.#handingOver = true;
+    this.#handOverRest = Buffer.from(rest);
+    this.#stop();
+    this.#keep(Buffer.alloc(0));
+    if (this.#replies.length === 0) this.#finishHandOver();
+  }
+
+  #finishHandOver(): void {
+    const { socket } = this;
+    socket.off("data", this.#onData);
+    socket.off("end", this.#onEnd);
+    socket.off("error", this.#onError);
+    socket.off("close", this.#onClose);
+    socket.off("drain", this.#onDrain);
+    if (socket.destroyed) {
+      this.server.forget(this);
+      return;
+    }
+    this.server.handOver(this, this.#handOverRest);
+    this.#handOverRest = undefined;
+  }
+
+  #stop(): void {
+    this.#stopped = true;
+    this.socket.pause();
+  }
+
+  #clientEnded(): void {
+    this.#ended = true;
+    // A request cut short by the FIN will never complete.
+    this.#keep(Buffer.alloc(0));
+    this.#head = undefined;
+    if (this.#replies.length === 0 && !this.#handingOver) this.socket.end();
+  }
+
+  /** node:http answers a request that does not arrive in time with 408 and closes. */
+  #timeOut(): void {
+    this.#stop();
+    this.#keep(Buffer.alloc(0));
+    this.#head = undefined;
+    if (this.#replies.length > 0) {
+      this.#ended = true;
+      return;
+    }
+    this.socket.end("HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
+  }
+}
+
+/**
+ * A header value this lane will not send: controls (CR, LF: a split reply) and, since the reply goes
+ * out as UTF-8, anything beyond ASCII. Tally's replies only echo header values the lane read as ASCII.
+ */
+const UNSAFE_VALUE = /[^\t\x20-\x7e]/;
+
+class Exchange implements LaneExchange {
+  readonly method: string;
+  readonly url: string;
+  readonly headers: IncomingHttpHeaders;
+  readonly complete = true;
+  /** The whole reply, once sent. */
+  out: string | Buffer | undefined;
+
+  constructor(
+    private readonly connection: LaneConnection,
+    head: RequestHead,
+    private readonly bytes: Buffer,
+    /** The connection stays open after this reply. */
+    public keepAlive: boolean,
+  ) {
+    this.method = head.method;
+    this.url = head.url;
+    this.headers = head.headers;
+  }
+
+  get remoteAddress(): string | undefined {
+    return this.connection.socket.remoteAddress;
+  }
+
+  get finished(): boolean {
+    return this.out !== undefined || this.connection.socket.destroyed;
+  }
+
+  body(): Promise<Buffer> {
+    // The lane took the request only with its whole body, whose length the handler checks against
+    // its own limit from Content-Length before it asks.
+    return Promise.resolve(this.bytes);
+  }
+
+  discardBody(): void {
+    // Nothing is left to read: the lane takes a request only once all of it has arrived.
+  }
+
+  send(status: number, headers: OutgoingHttpHeaders, body: string | Buffer): void {
+    if (this.out !== undefined) throw new Error("the reply was already sent");
+    const head = this.#head(status, headers);
+    this.out = typeof body === "string" ? head + body : Buffer.concat([Buffer.from(head, "latin1"), body]);
+    this.connection.flush();
+  }
+
+  destroy(): void {
+    this.connection.socket.destroy();
+  }
+
+  #head(status: number, headers: OutgoingHttpHeaders): string {
+    let head = `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? "Unknown"}\r\n`;
+    for (const name in headers) {
+      const value = headers[name];
+      if (value === undefined) continue;
+      if (name.toLowerCase() === "connection") continue;
+      const text = String(value);
+      if (UNSAFE_VALUE.test(text)) throw new Error(`the reply header ${name} holds a character HTTP forbids`);
+      head += `${name}: ${text}\r\n`;
+    }
+    const close =
+      !this.keepAlive ||
+      this.connection.server.closing ||
+      headers.Connection === "close" ||
+      headers.connection === "close";
+    if (close) this.keepAlive = false;
+    head += `Date: ${this.connection.server.date()}\r\n`;
+    head += close
+      ? "Connection: close\r\n\r\n"
+      : `Connection: keep-alive\r\nKeep-Alive: timeout=${this.#keepAliveSeconds()}\r\n\r\n`;
+    return head;
+  }
+
+  #keepAliveSeconds(): number {
+    return Math.floor(this.connection.server.keepAliveTimeout / 1000);
+  }
+}

@@ -1,0 +1,33 @@
+// One request and its reply, as the ingestion API sees them, whatever carried them: node:http
+// (node-exchange.ts) or the server's own HTTP/1.1 lane for the hot path (api/http1). The handler
+// needs only this much of a request, so either transport can serve it unchanged.
+
+import type { IncomingHttpHeaders, OutgoingHttpHeaders } from "node:http";
+
+export interface IngestRequest {
+  readonly method: string;
+  /** The request target: path and query string. */
+  readonly url: string;
+  /** Lower-case names; no prototype a header name could reach. */
+  readonly headers: IncomingHttpHeaders;
+  /** The peer of the connection. */
+  readonly remoteAddress: string | undefined;
+  /** Whether the whole body has been received; a reply before that closes the connection. */
+  readonly complete: boolean;
+  /**
+   * The body as sent (still compressed if it was), refused with a 413 IngestError once it passes
+   * `maxBytes`.
+   */
+  body(maxBytes: number): Promise<Buffer>;
+  /** The reply was sent early: what is left of the body is read and dropped. */
+  discardBody(): void;
+}
+
+export interface IngestResponse {
+  /** A reply was already sent, or the client is gone. */
+  readonly finished: boolean;
+  /** Sends the whole reply; `Content-Length` is among `headers`. */
+  send(status: number, headers: OutgoingHttpHeaders, body: string | Buffer): void;
+  /** Drops the connection: no reply could be written. */
+  destroy(): void;
+}

@@ -1,0 +1,74 @@
+// The ingestion API's view of a node:http request and response (exchange.ts): the transport for
+// every request the server's own HTTP/1.1 lane does not take (chunked or oversized bodies, Expect,
+// anything unusual), with node's streams underneath.
+
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from "node:http";
+import type { IngestRequest, IngestResponse } from "./exchange.js";
+import { IngestError } from "./ingest-error.js";
+import { tooLarge } from "./read-body.js";
+
+export function nodeRequest(req: IncomingMessage): IngestRequest {
+  return {
+    method: req.method ?? "",
+    url: req.url ?? "",
+    headers: req.headers,
+    remoteAddress: req.socket.remoteAddress,
+    get complete() {
+      return req.complete;
+    },
+    body: (maxBytes) => collect(req, maxBytes),
+    discardBody: () => req.resume(),
+  };
+}
+
+export function nodeResponse(res: ServerResponse): IngestResponse {
+  return {
+    get finished() {
+      return res.headersSent || res.destroyed;
+    },
+    send(status: number, headers: OutgoingHttpHeaders, body: string | Buffer) {
+      res.writeHead(status, headers);
+      res.end(body);
+    },
+    destroy: () => res.destroy(),
+  };
+}
+
+function collect(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer): void => {
+      size += chunk.length;
+      if (size > maxBytes) {
+        settle();
+        req.pause();
+        reject(tooLarge(maxBytes));
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = (): void => {
+      settle();
+      resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size));
+    };
+    const onAbort = (): void => {
+      settle();
+      reject(new IngestError(400, "bad_payload", "the client closed the connection before the body ended"));
+    };
+    const onClose = (): void => {
+      if (!req.complete) onAbort();
+    };
+    // Every listener goes when the body settles, so a kept-alive socket collects nothing.
+    const settle = (): void => {
+      req.off("data", onData);
+      req.off("end", onEnd);
+      req.off("error", onAbort);
+      req.off("close", onClose);
+    };
+    req.on("data", onData);
+    req.on("end", onEnd);
+    req.on("error", onAbort);
+    req.on("close", onClose);
+  });
+}
