@@ -15,8 +15,9 @@ export interface IngestRequest {
   /** Whether the whole body has been received; a reply before that closes the connection. */
   readonly complete: boolean;
   /**
-   * The body as sent (still compressed if it was), refused with a 413 IngestError once it passes
-   * `maxBytes`.
+   * The body as sent (still compressed if it was). A transport that streams it stops with a 413
+   * IngestError once it passes `maxBytes`; one that already holds it whole may return it longer, and
+   * the caller refuses it then.
    */
   body(maxBytes: number): Promise<Buffer>;
   /** The reply was sent early: what is left of the body is read and dropped. */

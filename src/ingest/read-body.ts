@@ -34,6 +34,7 @@ export async function readBody(req: IngestRequest, maxBytes: number): Promise<Bu
   const declared = Number(req.headers["content-length"]);
   if (declared > maxBytes) throw tooLarge(maxBytes);
   const raw = await req.body(maxBytes);
+  if (raw.length > maxBytes) throw tooLarge(maxBytes);
   return inflater === undefined ? raw : inflateCapped(inflater, raw, maxBytes, encoding);
 }
 

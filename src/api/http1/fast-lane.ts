@@ -395,8 +395,7 @@ class Exchange implements LaneExchange {
   }
 
   body(): Promise<Buffer> {
-    // The lane took the request only with its whole body, whose length the handler checks against
-    // its own limit from Content-Length before it asks.
+    // The lane took the request only with its whole body; its reader holds it to its own limit.
     return Promise.resolve(this.bytes);
   }
 
