@@ -24,7 +24,10 @@ export interface LogOptions {
   readonly dir: string;
   /** A segment is rolled once it reaches this size. Default 64 MiB. */
   readonly segmentBytes?: number;
-  /** Appends past this many bytes on disk fail with QueueFullError. Default 4 GiB. */
+  /**
+   * Appends past this many bytes of records fail with QueueFullError. Default 4 GiB. The tail's
+   * zeros filled ahead of its records (at most two ZERO_FILL_STEPs) are not counted.
+   */
   readonly maxBytes?: number;
   /** How long a fully consumed segment is kept (for backups and replays). Default 1 hour. */
   readonly retentionMs?: number;
@@ -80,6 +83,12 @@ export class EmbeddedLog implements Queue {
   readonly #view: LogView;
   readonly #share: LogShareWriter;
   #nextOffset: Offset;
+  /**
+   * Bytes of durable records in the segments: the tail's zero fill is left out, so the bound and
+   * `stats().bytes` move with appends and removals only, not in fill steps, and a fill never makes
+   * an append queue_full. It is at most two steps (8 MiB) past the bound, and a fill the disk has no
+   * room for is simply not made.
+   */
   #bytes: number;
   /** Bytes appended but not yet durable (or refused). */
   #pendingBytes = 0;
@@ -255,6 +264,9 @@ export class EmbeddedLog implements Queue {
     // The group's segment: the tail, unless a roll has already begun the next one.
     const last = this.#segments[this.#segments.length - 1];
     const segment = last.base <= base ? last : (segmentFor(this.#segments, base) as Segment);
+    // Only now, in offset order: consumers read a segment up to its size, and bytes past the
+    // durable end may be zeros or a write still running, or not in the file yet.
+    segment.size = end;
     this.#share.publish(this.#nextOffset, segment.base, end);
     for (const wake of [...this.#waiters]) wake();
   }

@@ -99,7 +99,7 @@ export interface QueueStats {
   readonly fsyncSeconds: LatencyHistogram;
   /** Records appended but not committed by the slowest consumer. */
   readonly depth: number;
-  /** Bytes the queue holds on disk. */
+  /** Bytes of records the queue holds on disk (an embedded log's tail may hold zeros beyond them). */
   readonly bytes: number;
   /** The offset the next appended record gets. */
   readonly nextOffset: Offset;

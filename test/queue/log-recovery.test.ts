@@ -43,7 +43,10 @@ test("a tail cut mid-record is truncated on open, and everything before it is in
 
   const log = await openLog({ dir });
   assert.equal(log.recovery.reason, "incomplete");
-  assert.equal(log.recovery.cutBytes, 8 + 2 - 3, "the torn record's remaining bytes are cut");
+  // Left: crc, then the length 2 as 02 00 00; zeros at the very end are counted as padding.
+  const { cutBytes, paddingBytes } = log.recovery;
+  assert.deepEqual({ cutBytes, paddingBytes }, { cutBytes: 5, paddingBytes: 2 });
+  assert.equal((await stat(tail)).size, size - 10, "the torn record's remaining bytes are cut");
   assert.equal(log.stats().nextOffset, 9);
   assert.deepEqual(await log.append(payloads("after")), { first: 9, count: 1 });
   await log.close();
@@ -71,13 +74,14 @@ test("a corrupt record in the middle of the tail drops it and everything after i
   assert.deepEqual(await readAll(dir), records(5));
 });
 
-test("zeros left at the tail by a crash are not taken for records", async (t) => {
+test("zeros left at the tail by a crash are not taken for records, and are cut as padding", async (t) => {
   const dir = await logWith(await tempDir(t), 3);
   const tail = join(dir, segmentFileName(0));
   const { size } = await stat(tail);
   await truncate(tail, size + 4096);
   const log = await openLog({ dir });
-  assert.equal(log.recovery.cutBytes, 4096);
+  assert.deepEqual(log.recovery, { tail, cutBytes: 0, reason: null, paddingBytes: 4096 });
+  assert.equal((await stat(tail)).size, size);
   await log.close();
   assert.deepEqual(await readAll(dir), records(3));
 });
