@@ -228,7 +228,8 @@ class LaneConnection {
     const replies = this.#replies;
     while (replies.length > 0 && replies[0].out !== undefined) {
       const reply = replies.shift() as Exchange;
-      if (this.socket.destroyed) continue;
+      // After a closing reply (the server shutting down mid-pipeline) the rest go unanswered.
+      if (this.socket.destroyed || this.socket.writableEnded) continue;
       const room = this.socket.write(reply.out as string | Buffer);
       if (!reply.keepAlive) {
         this.#stop();
