@@ -118,17 +118,12 @@ export class FastLaneServer extends Server {
 
   /** @internal */
   handOver(connection: LaneConnection, rest: Buffer | undefined): void {
-    this.#forget(connection);
+    this.forget(connection);
     const { socket } = connection;
     if (rest !== undefined && rest.length > 0) socket.unshift(rest);
     this.#nodeConnection.call(this, socket);
     // The lane paused the socket; a paused stream stays paused when node:http adds its listeners.
     socket.resume();
-  }
-
-  /** @internal */
-  forget(connection: LaneConnection): void {
-    this.#forget(connection);
   }
 
   #accept(socket: Socket): void {
@@ -139,7 +134,8 @@ export class FastLaneServer extends Server {
     }
   }
 
-  #forget(connection: LaneConnection): void {
+  /** @internal The connection closed or left the lane. */
+  forget(connection: LaneConnection): void {
     this.#connections.delete(connection);
     if (this.#connections.size === 0 && this.#timer !== undefined) {
       clearInterval(this.#timer);
