@@ -240,7 +240,8 @@ class LaneConnection {
   }
 
   #receive(chunk: Buffer): void {
-    if (this.#stopped) return;
+    // An empty chunk would break #discard's rule: no bytes buffered, no chunks kept.
+    if (this.#stopped || chunk.length === 0) return;
     if (this.#buffered === 0) this.#since = performance.now();
     this.#chunks.push(chunk);
     this.#buffered += chunk.length;
@@ -270,7 +271,8 @@ class LaneConnection {
       this.#take(head, rest.subarray(head.headBytes, size));
       at += size;
     }
-    this.#keep(at === 0 ? bytes : bytes.subarray(at));
+    if (at === bytes.length) this.#discard();
+    else this.#keep(at === 0 ? bytes : bytes.subarray(at));
   }
 
   #headOf(bytes: Buffer): HeadParse {
@@ -282,9 +284,17 @@ class LaneConnection {
     return head;
   }
 
+  /** Keeps the start of a request that has not all arrived. */
   #keep(rest: Buffer): void {
-    this.#chunks = rest.length === 0 ? [] : [rest];
+    this.#chunks = [rest];
     this.#buffered = rest.length;
+  }
+
+  /** Drops every byte received and not yet a request, and the head waiting for its body. */
+  #discard(): void {
+    if (this.#buffered > 0) this.#chunks = [];
+    this.#buffered = 0;
+    this.#head = undefined;
   }
 
   #take(head: RequestHead, body: Buffer): void {
@@ -312,7 +322,7 @@ class LaneConnection {
     this.#handingOver = true;
     this.#handOverRest = Buffer.from(rest);
     this.#stop();
-    this.#keep(Buffer.alloc(0));
+    this.#discard();
     if (this.#replies.length === 0) this.#finishHandOver();
   }
 
@@ -339,16 +349,14 @@ class LaneConnection {
   #clientEnded(): void {
     this.#ended = true;
     // A request cut short by the FIN will never complete.
-    this.#keep(Buffer.alloc(0));
-    this.#head = undefined;
+    this.#discard();
     if (this.#replies.length === 0 && !this.#handingOver) this.socket.end();
   }
 
   /** node:http answers a request that does not arrive in time with 408 and closes. */
   #timeOut(): void {
     this.#stop();
-    this.#keep(Buffer.alloc(0));
-    this.#head = undefined;
+    this.#discard();
     if (this.#replies.length > 0) {
       this.#ended = true;
       return;

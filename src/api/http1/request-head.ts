@@ -161,17 +161,32 @@ function framing(headers: Record<string, string>, http11: boolean): HeaderFields
     return undefined;
   const length = headers["content-length"];
   if (length !== undefined && !/^\d{1,15}$/.test(length)) return undefined;
-  let close = false;
-  let keepAliveAsked = false;
-  for (const token of (headers.connection ?? "").toLowerCase().split(",")) {
-    const option = token.trim();
-    if (option === "close") close = true;
-    else if (option === "keep-alive") keepAliveAsked = true;
-    else if (option === "upgrade") return undefined;
-  }
+  const options = headers.connection === undefined ? NO_OPTIONS : connectionOptions(headers.connection);
+  if (options.upgrade) return undefined;
   return {
     headers,
     contentLength: length === undefined ? 0 : Number(length),
-    keepAlive: !close && (http11 || keepAliveAsked),
+    keepAlive: !options.close && (http11 || options.keepAlive),
+  };
+}
+
+interface ConnectionOptions {
+  readonly close: boolean;
+  readonly keepAlive: boolean;
+  readonly upgrade: boolean;
+}
+
+/** Most requests send no Connection header: nothing to split then. */
+const NO_OPTIONS: ConnectionOptions = { close: false, keepAlive: false, upgrade: false };
+
+function connectionOptions(header: string): ConnectionOptions {
+  const options = header
+    .toLowerCase()
+    .split(",")
+    .map((token) => token.trim());
+  return {
+    close: options.includes("close"),
+    keepAlive: options.includes("keep-alive"),
+    upgrade: options.includes("upgrade"),
   };
 }
