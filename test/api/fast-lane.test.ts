@@ -343,6 +343,12 @@ describe("the lane against node:http, on random requests", () => {
   const oddities = [
     "X-Fold: a\r\n b\r\n",
     "X-Bare-LF: a\nb\r\n",
+    "X-Bare-CR: a\rb\r\n",
+    "X-LF-Last: a\n\r\n",
+    "X-CR-First:\rb\r\n",
+    "Connection: Keep-Alive\r\n",
+    "CONNECTION: CLOSE\r\n",
+    "HOST: t\r\n",
     "X-Nul: a\0b\r\n",
     "X-Latin: caf\xe9\r\n",
     "Bad Name: x\r\n",
@@ -371,6 +377,10 @@ describe("the lane against node:http, on random requests", () => {
     "PUT /lane/p HTTP/1.1\r\n",
     "GET http://t/lane/p HTTP/1.1\r\n",
     "GET /lane/p\tx HTTP/1.1\r\n",
+    "GET /lane/p\rx HTTP/1.1\r\n",
+    "GET /lane/p\nx HTTP/1.1\r\n",
+    "GET /lane/p HTTP/1.1\n",
+    "GET /lane/p HTTP/1.1 \r\n",
     "\r\nGET /lane/p HTTP/1.1\r\n",
   ];
 
