@@ -27,10 +27,20 @@ export function parseQueryString(text: string): ParsedUrlQuery {
   return fields;
 }
 
+/**
+ * The parameters the ingestion API reads and the SDKs send, as constants. A key sliced from the
+ * text becomes an object key only after V8 hashes it into its string table, which cost more than
+ * the rest of a one-field query; the constant is already there.
+ */
+const KNOWN_KEYS: ReadonlyMap<string, string> = new Map(
+  ["_", "callback", "data", "img", "ip", "project_id", "redirect", "strict", "verbose"].map((k) => [k, k]),
+);
+
 function addField(fields: ParsedUrlQuery, text: string, start: number, end: number): void {
   const eq = text.indexOf("=", start);
   const hasValue = eq !== -1 && eq < end;
-  const key = unescapeField(text.slice(start, hasValue ? eq : end));
+  const raw = unescapeField(text.slice(start, hasValue ? eq : end));
+  const key = KNOWN_KEYS.get(raw) ?? raw;
   const value = hasValue ? unescapeField(text.slice(eq + 1, end)) : "";
   const before = fields[key];
   if (before === undefined) fields[key] = value;
