@@ -27,7 +27,10 @@ export interface IngestRequest {
 export interface IngestResponse {
   /** A reply was already sent, or the client is gone. */
   readonly finished: boolean;
-  /** Sends the whole reply; `Content-Length` is among `headers`. */
+  /**
+   * Sends the whole reply. The transport adds `Content-Length` from the body. A frozen `headers`
+   * object is a constant the transport may render once and reuse.
+   */
   send(status: number, headers: OutgoingHttpHeaders, body: string | Buffer): void;
   /** Drops the connection: no reply could be written. */
   destroy(): void;

@@ -27,6 +27,8 @@ export function nodeResponse(res: ServerResponse): IngestResponse {
       return res.headersSent || res.destroyed;
     },
     send(status: number, headers: OutgoingHttpHeaders, body: string | Buffer) {
+      // Set apart so a frozen headers object is never written to; writeHead merges the two.
+      res.setHeader("Content-Length", typeof body === "string" ? Buffer.byteLength(body) : body.length);
       res.writeHead(status, headers);
       res.end(body);
     },

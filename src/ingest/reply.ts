@@ -158,16 +158,41 @@ function send(
   body: string | Buffer,
   extra?: OutgoingHttpHeaders,
 ): number {
-  if (res.finished) return status;
-  const headers: OutgoingHttpHeaders = {
-    "Content-Length": typeof body === "string" ? Buffer.byteLength(body) : body.length,
-    "Cache-Control": "no-cache, no-store",
-    ...corsHeaders(req),
-    ...extra,
-  };
-  if (contentType !== undefined) headers["Content-Type"] = contentType;
-  res.send(status, headers, body);
+  if (!res.finished) res.send(status, replyHeaders(req, contentType, extra), body);
   return status;
+}
+
+function replyHeaders(
+  req: IngestRequest,
+  contentType: string | undefined,
+  extra: OutgoingHttpHeaders | undefined,
+): OutgoingHttpHeaders {
+  if (extra === undefined && contentType !== undefined && req.headers.origin === undefined)
+    return plainHeaders(contentType);
+  const headers: OutgoingHttpHeaders = { ...COMMON_HEADERS, ...corsHeaders(req), ...extra };
+  if (contentType !== undefined) headers["Content-Type"] = contentType;
+  return headers;
+}
+
+const COMMON_HEADERS: OutgoingHttpHeaders = Object.freeze({ "Cache-Control": "no-cache, no-store" });
+
+/**
+ * The headers of almost every reply (no Origin, nothing extra), one frozen object per content type:
+ * the transport renders a constant once (exchange.ts).
+ */
+const PLAIN_HEADERS = new Map<string, OutgoingHttpHeaders>();
+
+function plainHeaders(contentType: string): OutgoingHttpHeaders {
+  let headers = PLAIN_HEADERS.get(contentType);
+  if (headers === undefined) {
+    headers = Object.freeze({
+      ...COMMON_HEADERS,
+      "Access-Control-Allow-Origin": "*",
+      "Content-Type": contentType,
+    });
+    PLAIN_HEADERS.set(contentType, headers);
+  }
+  return headers;
 }
 
 /** Any origin may send, with credentials; so the origin is echoed rather than `*`. */

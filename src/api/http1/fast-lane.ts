@@ -371,6 +371,26 @@ class LaneConnection {
  */
 const UNSAFE_VALUE = /[^\t\x20-\x7e]/;
 
+/** The lines of a frozen headers object, a constant of the caller's: rendered and checked once. */
+const RENDERED = new WeakMap<OutgoingHttpHeaders, string>();
+
+/** `name: value` lines of the headers the caller set; Connection and Content-Length are the lane's. */
+function headerLines(headers: OutgoingHttpHeaders): string {
+  const rendered = RENDERED.get(headers);
+  if (rendered !== undefined) return rendered;
+  let lines = "";
+  for (const name in headers) {
+    const value = headers[name];
+    const lower = name.toLowerCase();
+    if (value === undefined || lower === "connection" || lower === "content-length") continue;
+    const text = String(value);
+    if (UNSAFE_VALUE.test(text)) throw new Error(`the reply header ${name} holds a character HTTP forbids`);
+    lines += `${name}: ${text}\r\n`;
+  }
+  if (Object.isFrozen(headers)) RENDERED.set(headers, lines);
+  return lines;
+}
+
 class Exchange implements LaneExchange {
   readonly method: string;
   readonly url: string;
@@ -410,7 +430,8 @@ class Exchange implements LaneExchange {
 
   send(status: number, headers: OutgoingHttpHeaders, body: string | Buffer): void {
     if (this.out !== undefined) throw new Error("the reply was already sent");
-    const head = this.#head(status, headers);
+    const length = typeof body === "string" ? Buffer.byteLength(body) : body.length;
+    const head = this.#head(status, headers, length);
     this.out = typeof body === "string" ? head + body : Buffer.concat([Buffer.from(head, "latin1"), body]);
     this.connection.flush();
   }
@@ -419,27 +440,21 @@ class Exchange implements LaneExchange {
     this.connection.socket.destroy();
   }
 
-  #head(status: number, headers: OutgoingHttpHeaders): string {
-    let head = `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? "Unknown"}\r\n`;
-    for (const name in headers) {
-      const value = headers[name];
-      if (value === undefined) continue;
-      if (name.toLowerCase() === "connection") continue;
-      const text = String(value);
-      if (UNSAFE_VALUE.test(text)) throw new Error(`the reply header ${name} holds a character HTTP forbids`);
-      head += `${name}: ${text}\r\n`;
-    }
+  #head(status: number, headers: OutgoingHttpHeaders, length: number): string {
     const close =
       !this.keepAlive ||
       this.connection.server.closing ||
       headers.Connection === "close" ||
       headers.connection === "close";
     if (close) this.keepAlive = false;
-    head += `Date: ${this.connection.server.date()}\r\n`;
-    head += close
-      ? "Connection: close\r\n\r\n"
-      : `Connection: keep-alive\r\nKeep-Alive: timeout=${this.#keepAliveSeconds()}\r\n\r\n`;
-    return head;
+    return (
+      `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? "Unknown"}\r\n` +
+      headerLines(headers) +
+      `Content-Length: ${length}\r\nDate: ${this.connection.server.date()}\r\n` +
+      (close
+        ? "Connection: close\r\n\r\n"
+        : `Connection: keep-alive\r\nKeep-Alive: timeout=${this.#keepAliveSeconds()}\r\n\r\n`)
+    );
   }
 
   #keepAliveSeconds(): number {
