@@ -20,6 +20,12 @@ export interface IngestRequest {
    * the caller refuses it then.
    */
   body(maxBytes: number): Promise<Buffer>;
+  /**
+   * The whole body as sent, when the transport already holds it (the server's own lane takes a
+   * request only once all of it has arrived): read without a turn of the event loop. Undefined when
+   * it must be streamed with `body`.
+   */
+  readonly wholeBody?: Buffer;
   /** The reply was sent early: what is left of the body is read and dropped. */
   discardBody(): void;
 }

@@ -43,6 +43,14 @@ export interface IngestDeps {
   readonly onError?: (error: unknown) => void;
 }
 
+/** A request's records, and its parameters (a form body may add some). */
+interface RecordsRead {
+  readonly records: unknown[];
+  readonly params: RequestParams;
+  /** The records came in a `data` parameter, not as a JSON or NDJSON body. */
+  readonly fromDataParam: boolean;
+}
+
 /** Answers the ingestion paths and returns true; returns false, untouched, for any other path. */
 export type IngestHandler = (req: IngestRequest, res: IngestResponse) => boolean;
 
@@ -89,15 +97,17 @@ export function createIngestHandler(deps: IngestDeps): IngestHandler {
     if (route === "decide") return replyDecide(req, res, queryParams.callback);
     const project =
       route === "import" ? authenticateImport(req, deps.projects, queryParams.projectId) : undefined;
-    // A GET's records are read without a turn of the microtask queue: most requests are GETs.
-    const { records, params, fromDataParam } =
+    // Read without a turn of the microtask queue where the request is already whole: every GET, and
+    // a POST the server's own lane took.
+    const read: RecordsRead | Promise<RecordsRead> =
       req.method === "POST"
-        ? await readPosted(req, route, query, queryParams)
+        ? readPosted(req, route, query, queryParams)
         : {
             records: recordsFromData(route, queryParams.data, limits),
             params: queryParams,
             fromDataParam: true,
           };
+    const { records, params, fromDataParam } = read instanceof Promise ? await read : read;
     const batch = cleanBatch(records, {
       kind: KIND_OF[route],
       importing: route === "import",
@@ -117,19 +127,22 @@ export function createIngestHandler(deps: IngestDeps): IngestHandler {
   }
 
   /** The records of a POST's body, and the parameters a form body adds. */
-  async function readPosted(
+  function readPosted(
     req: IngestRequest,
     route: IngestRoute,
     query: ParsedUrlQuery,
     params: RequestParams,
-  ): Promise<{ records: unknown[]; params: RequestParams; fromDataParam: boolean }> {
-    const body = await readBody(req, limits.maxBodyBytes);
-    const decoded = decodeBody(route, req.headers["content-type"], body, params.data, limits);
-    return {
-      records: decoded.records,
-      params: decoded.form === undefined ? params : readParams(query, decoded.form),
-      fromDataParam: decoded.fromDataParam,
+  ): RecordsRead | Promise<RecordsRead> {
+    const decode = (body: Buffer): RecordsRead => {
+      const decoded = decodeBody(route, req.headers["content-type"], body, params.data, limits);
+      return {
+        records: decoded.records,
+        params: decoded.form === undefined ? params : readParams(query, decoded.form),
+        fromDataParam: decoded.fromDataParam,
+      };
     };
+    const body = readBody(req, limits.maxBodyBytes);
+    return body instanceof Promise ? body.then(decode) : decode(body);
   }
 
   /** Resolves once the batch's records are durable; counts what was refused and accepted. */

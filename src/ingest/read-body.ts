@@ -21,7 +21,8 @@ const INFLATERS: ReadonlyMap<string, Inflate> = new Map<string, Inflate>([
   ["br", brotliDecompress as Inflate],
 ]);
 
-export async function readBody(req: IngestRequest, maxBytes: number): Promise<Buffer> {
+/** The body, inflated; at once when the transport holds it whole and it is not compressed. */
+export function readBody(req: IngestRequest, maxBytes: number): Buffer | Promise<Buffer> {
   const encoding = contentEncoding(req);
   const inflater = encoding === "" || encoding === "identity" ? undefined : INFLATERS.get(encoding);
   if (encoding !== "" && encoding !== "identity" && inflater === undefined) {
@@ -33,6 +34,20 @@ export async function readBody(req: IngestRequest, maxBytes: number): Promise<Bu
   }
   const declared = Number(req.headers["content-length"]);
   if (declared > maxBytes) throw tooLarge(maxBytes);
+  const whole = req.wholeBody;
+  if (whole !== undefined && inflater === undefined) {
+    if (whole.length > maxBytes) throw tooLarge(maxBytes);
+    return whole;
+  }
+  return received(req, maxBytes, inflater, encoding);
+}
+
+async function received(
+  req: IngestRequest,
+  maxBytes: number,
+  inflater: Inflate | undefined,
+  encoding: string,
+): Promise<Buffer> {
   const raw = await req.body(maxBytes);
   if (raw.length > maxBytes) throw tooLarge(maxBytes);
   return inflater === undefined ? raw : inflateCapped(inflater, raw, maxBytes, encoding);

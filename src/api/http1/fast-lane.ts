@@ -25,6 +25,7 @@ export interface LaneExchange {
   readonly complete: true;
   readonly finished: boolean;
   body(maxBytes: number): Promise<Buffer>;
+  readonly wholeBody: Buffer;
   discardBody(): void;
   send(status: number, headers: OutgoingHttpHeaders, body: string | Buffer): void;
   destroy(): void;
@@ -422,6 +423,10 @@ class Exchange implements LaneExchange {
   body(): Promise<Buffer> {
     // The lane took the request only with its whole body; its reader holds it to its own limit.
     return Promise.resolve(this.bytes);
+  }
+
+  get wholeBody(): Buffer {
+    return this.bytes;
   }
 
   discardBody(): void {
