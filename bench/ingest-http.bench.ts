@@ -10,7 +10,10 @@
 // in a worker thread, so server and load generator each have one of the two cores. Two more rows run
 // the ingestion stage alone (handler + queue log, no back thread), to show what the rest of the
 // process costs ingestion; a last one the bare server appending a fixed 450-byte record to the queue
-// before it answers (no ingestion work at all): the floor durability alone sets.
+// before it answers (no ingestion work at all): the floor durability alone sets. Two rows split the
+// cost further: Tally's HTTP lane answering `1` with nothing behind it (its transport against
+// node:http's), and the ingestion stage with a sink that keeps nothing (ingestion without the disk).
+// "server CPU µs/request" is the server thread's own CPU time per request, from /proc.
 //
 // INGEST_BENCH_LOAD=main runs autocannon on the server's thread instead; INGEST_BENCH_SECONDS
 // changes the measured time of each row (default 10, after a 2 s warm-up); INGEST_BENCH_ROWS=a,b
@@ -18,6 +21,7 @@
 // INGEST_BENCH_ROUNDS=3 runs everything three times over, each round against its own baseline (the
 // machine's speed drifts between minutes), and ends with the median of each row's in-round ratio.
 
+import { readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import { createRequire } from "node:module";
@@ -25,9 +29,10 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import { FastLaneServer } from "../src/api/http1/fast-lane.js";
 import { TallyMetrics } from "../src/api/metrics.js";
 import { createTallyServer } from "../src/api/server.js";
-import { createIngestHandler } from "../src/ingest/handler.js";
+import { createIngestHandler, type IngestSink } from "../src/ingest/handler.js";
 import type { Project } from "../src/projects/project.js";
 import { ProjectRegistry } from "../src/projects/registry.js";
 import { openLog } from "../src/queue/log.js";
@@ -101,6 +106,8 @@ interface Measured {
   readonly eventsPerSecond: number;
   /** Share of the run the server's event loop was busy (1 = the server thread is the bottleneck). */
   readonly serverBusy: number;
+  /** CPU the server's thread spent per request, in µs (Linux; NaN elsewhere). */
+  readonly cpuMicros: number;
   readonly fsync?: { readonly perSecond: number; readonly recordsEach: number; readonly meanMs: number };
   /** How far the processor was behind when the load stopped, and how long it took to catch up. */
   readonly backlog?: { readonly records: number; readonly drainSeconds: number };
@@ -174,16 +181,30 @@ async function startWholeServer(dataDir: string): Promise<Target> {
   };
 }
 
-/** Only the ingestion stage: projects, the queue log and the ingest handler behind Tally's HTTP server. */
-async function startIngestStage(dataDir: string): Promise<Target> {
+/**
+ * Only the ingestion stage: projects, the queue log and the ingest handler behind Tally's HTTP
+ * server. Not `durable`: the handler's sink takes records at once and keeps none (the log is opened
+ * for its counters only), to show what ingestion costs without the disk.
+ */
+async function startIngestStage(dataDir: string, durable = true): Promise<Target> {
   const registry = new ProjectRegistry(dataDir);
   const project = registry.add({ name: "Bench" });
   const queue = await openLog({ dir: join(dataDir, "queue") });
+  let taken = 0;
+  const sink: IngestSink = durable
+    ? queue
+    : {
+        append(payloads) {
+          taken += payloads.length;
+          return Promise.resolve();
+        },
+      };
+  const stats = (): QueueStats => (durable ? queue.stats() : { ...queue.stats(), records: taken });
   const metrics = new TallyMetrics();
-  metrics.watchQueue(() => queue.stats());
+  metrics.watchQueue(stats);
   const ingest = createIngestHandler({
     projects: registry,
-    sink: queue,
+    sink,
     // Counted as startTally counts them, so the rows differ only by what else runs.
     onMetric: (m) => metrics.countIngest(m),
   });
@@ -192,7 +213,7 @@ async function startIngestStage(dataDir: string): Promise<Target> {
   return {
     port,
     project,
-    stats: () => queue.stats(),
+    stats,
     async close() {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
@@ -268,7 +289,7 @@ async function load(name: string, port: number, s: Scenario, expectBody: string,
  * server and load generator share two cores (a server that is slower leaves the client idle, so
  * each reply must also wake it).
  */
-async function runBaseline(spinMicros = 0): Promise<Measured> {
+function runBaseline(spinMicros = 0): Promise<Measured> {
   const name =
     spinMicros === 0 ? "bare node:http, answers 1" : `bare node:http + ${spinMicros} µs of work a request`;
   const server = createServer((_req, res) => {
@@ -277,16 +298,48 @@ async function runBaseline(spinMicros = 0): Promise<Measured> {
     res.writeHead(200, { "content-type": "text/plain" });
     res.end("1");
   });
+  return runAnswering1(name, server);
+}
+
+/**
+ * Tally's HTTP/1.1 lane answering `1` to everything, with no ingestion behind it: what Tally's own
+ * transport costs next to node:http's.
+ */
+function runLaneAlone(): Promise<Measured> {
+  const headers = Object.freeze({ "Content-Type": "text/plain" });
+  const lane = new FastLaneServer(
+    {},
+    { claims: () => true, answer: (exchange) => exchange.send(200, headers, "1"), maxBodyBytes: 0 },
+    (_req, res) => res.writeHead(404).end(),
+  );
+  return runAnswering1("HTTP lane alone, answers 1 (no ingestion)", lane);
+}
+
+async function runAnswering1(name: string, server: Server): Promise<Measured> {
   const port = await listen(server);
   const s: Scenario = { path: "/", method: "GET", connections: CONNECTIONS, records: 1 };
   try {
     await load(name, port, s, "1", WARMUP_SECONDS);
     const busy = performance.eventLoopUtilization();
+    const cpu = serverThreadCpuMicros();
     const result = await load(name, port, s, "1", SECONDS);
-    return measured(name, s, result, performance.eventLoopUtilization(busy).utilization);
+    const spent = serverThreadCpuMicros() - cpu;
+    return measured(name, s, result, performance.eventLoopUtilization(busy).utilization, spent);
   } finally {
     server.closeAllConnections();
     await new Promise((resolve) => server.close(resolve));
+  }
+}
+
+/** CPU time of this process's main thread (the server's), in µs; NaN where /proc does not say. */
+function serverThreadCpuMicros(): number {
+  try {
+    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, "utf8");
+    // Fields after the command name: utime and stime are the 12th and 13th, in clock ticks (100 Hz).
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) * 10_000;
+  } catch {
+    return Number.NaN;
   }
 }
 
@@ -306,19 +359,24 @@ async function runTally(
     await sleep(300);
     const before = target.stats();
     const busy = performance.eventLoopUtilization();
+    const cpu = serverThreadCpuMicros();
     const result = await load(name, target.port, s, expectBody, SECONDS);
+    const cpuSpent = serverThreadCpuMicros() - cpu;
     const serverBusy = performance.eventLoopUtilization(busy).utilization;
     const backlog = await drain(target);
     await sleep(300);
     const after = target.stats();
     checkDurable(name, s, result, before, after);
     const fsyncs = after.fsyncs - before.fsyncs;
-    const fsync = {
-      perSecond: fsyncs / result.duration,
-      recordsEach: (after.records - before.records) / fsyncs,
-      meanMs: ((after.fsyncSeconds.sum - before.fsyncSeconds.sum) / fsyncs) * 1000,
-    };
-    return { ...measured(name, s, result, serverBusy), fsync, backlog };
+    const fsync =
+      fsyncs === 0
+        ? undefined
+        : {
+            perSecond: fsyncs / result.duration,
+            recordsEach: (after.records - before.records) / fsyncs,
+            meanMs: ((after.fsyncSeconds.sum - before.fsyncSeconds.sum) / fsyncs) * 1000,
+          };
+    return { ...measured(name, s, result, serverBusy, cpuSpent), fsync, backlog };
   } finally {
     await target.close();
     await rm(dataDir, { recursive: true, force: true });
@@ -347,7 +405,13 @@ function checkDurable(name: string, s: Scenario, result: LoadResult, before: Que
   }
 }
 
-function measured(name: string, s: Scenario, result: LoadResult, serverBusy: number): Measured {
+function measured(
+  name: string,
+  s: Scenario,
+  result: LoadResult,
+  serverBusy: number,
+  cpuSpent: number,
+): Measured {
   const requestsPerSecond = result["2xx"] / result.duration;
   return {
     name,
@@ -356,6 +420,7 @@ function measured(name: string, s: Scenario, result: LoadResult, serverBusy: num
     p99: result.latency.p99,
     eventsPerSecond: requestsPerSecond * s.records,
     serverBusy,
+    cpuMicros: cpuSpent / result["2xx"],
   };
 }
 
@@ -377,9 +442,9 @@ function backlogText(backlog: Measured["backlog"]): string {
 function report(rows: readonly Measured[]): void {
   const baseline = rows[0].requestsPerSecond;
   console.log(
-    "\n| row | requests/s | p50 / p99 ms | × baseline | events/s | fsyncs/s | records/fsync | fsync ms | server busy | unprocessed at end (drained in) |",
+    "\n| row | requests/s | p50 / p99 ms | × baseline | events/s | fsyncs/s | records/fsync | fsync ms | server busy | server CPU µs/request | unprocessed at end (drained in) |",
   );
-  console.log("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+  console.log("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
   for (const row of rows) {
     // A 2,000-event request does not compare with the baseline's: only single-event rows get a ratio.
     const single = row.eventsPerSecond === row.requestsPerSecond;
@@ -389,7 +454,7 @@ function report(rows: readonly Measured[]): void {
       f === undefined ? "– | – | –" : `${fmt(f.perSecond)} | ${fmt(f.recordsEach)} | ${f.meanMs.toFixed(2)}`;
     console.log(
       `| ${row.name} | ${fmt(row.requestsPerSecond)} | ${row.p50} / ${row.p99} | ${ratio} | ` +
-        `${fmt(row.eventsPerSecond)} | ${fsync} | ${Math.round(row.serverBusy * 100)}% | ${backlogText(row.backlog)} |`,
+        `${fmt(row.eventsPerSecond)} | ${fsync} | ${Math.round(row.serverBusy * 100)}% | ${row.cpuMicros.toFixed(1)} | ${backlogText(row.backlog)} |`,
     );
   }
   const row = (prefix: string) => rows.find((r) => r.name.startsWith(prefix));
@@ -464,10 +529,16 @@ try {
     [name, () => runTally(root, name, start, shape)] as const;
   const plan = [
     ["calibration", () => runBaseline(CALIBRATION_MICROS)] as const,
+    ["lane alone", runLaneAlone] as const,
     tally("Tally /track GET, 1 base64 event", startWholeServer, "track-get"),
     tally("Tally /track form POST, 1 base64 event", startWholeServer, "track-form"),
     tally(`Tally /import, ${batch}`, startWholeServer, "import"),
     tally("ingest stage only: /track GET", startIngestStage, "track-get"),
+    tally(
+      "ingest stage, no disk (a sink that keeps nothing): /track GET",
+      (dir) => startIngestStage(dir, false),
+      "track-get",
+    ),
     tally(`ingest stage only: /import, ${batch}`, startIngestStage, "import"),
     tally("queue alone: bare server + one durable 450-byte append", startQueueAlone, "track-get"),
   ];
