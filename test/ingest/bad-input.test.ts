@@ -297,6 +297,24 @@ describe("the queue refusing", () => {
     ]);
   });
 
+  test("a sink that throws instead of rejecting is refused the same way", async () => {
+    const sink = server.sink;
+    sink.append = () => {
+      throw queueError("queue_full", "disk bound of 10 GB reached");
+    };
+    try {
+      const reply = await postJson("/track", [trackEvent("A"), trackEvent("B")]);
+      assertError(reply, 503, /queue is full.*retry later/);
+      assert.deepEqual(server.metrics, [
+        { type: "rejected", reason: "queue_full", count: 2 },
+        { type: "request", route: "track", status: 503 },
+      ]);
+    } finally {
+      // The instance's own property goes; the class's method is back.
+      delete (sink as { append?: unknown }).append;
+    }
+  });
+
   test("a closed or failing queue is a 503, anything else a 500, and both are reported", async () => {
     server.sink.failWith = queueError("queue_io", "EIO");
     assertError(await postJson("/track", trackEvent("A")), 503, /cannot take records now/);
