@@ -14,6 +14,7 @@ import { setImmediate as nextTurn } from "node:timers/promises";
 import { TallyMetrics } from "../src/api/metrics.js";
 import { createIngestHandler, type IngestRequest, type IngestResponse } from "../src/ingest/handler.js";
 import { ProjectRegistry } from "../src/projects/registry.js";
+import { browserEvent } from "./browser-event.js";
 
 const REQUESTS = 200_000;
 const ROUNDS = 7;
@@ -50,25 +51,6 @@ class Exchange implements IngestRequest, IngestResponse {
   destroy(): void {}
 }
 
-function browserEvent(token: string): Record<string, unknown> {
-  return {
-    event: "Viewed page",
-    properties: {
-      token,
-      distinct_id: "user-1234567",
-      time: Math.floor(Date.now() / 1000),
-      $insert_id: "a1b2c3d4e5f60718",
-      $browser: "Chrome",
-      $os: "Mac OS X",
-      $current_url: "https://example.com/pricing?plan=pro",
-      $screen_width: 1440,
-      plan: "pro",
-      referrer: "https://www.google.com/",
-      mp_lib: "web",
-    },
-  };
-}
-
 /** µs per request of `one(i)`, run REQUESTS times, yielding a turn every PER_TURN: median of rounds. */
 async function measure(one: (i: number) => void, settled: () => Promise<void>): Promise<number> {
   const rounds: number[] = [];
@@ -102,7 +84,7 @@ try {
     },
     onMetric: (m) => metrics.countIngest(m),
   });
-  const eventJson = JSON.stringify(browserEvent(project.token));
+  const eventJson = JSON.stringify(browserEvent(project.token, "a1b2c3d4e5f60718"));
   const data = encodeURIComponent(Buffer.from(eventJson).toString("base64"));
   const form = Buffer.from(`data=${data}`);
   const formHeaders = {

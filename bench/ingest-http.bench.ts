@@ -38,6 +38,7 @@ import { ProjectRegistry } from "../src/projects/registry.js";
 import { openLog } from "../src/queue/log.js";
 import type { QueueStats } from "../src/queue/queue.js";
 import { startTally } from "../src/server/tally.js";
+import { browserEvent } from "./browser-event.js";
 
 const SECONDS = Number(process.env.INGEST_BENCH_SECONDS ?? 10);
 const WARMUP_SECONDS = 2;
@@ -111,26 +112,6 @@ interface Measured {
   readonly fsync?: { readonly perSecond: number; readonly recordsEach: number; readonly meanMs: number };
   /** How far the processor was behind when the load stopped, and how long it took to catch up. */
   readonly backlog?: { readonly records: number; readonly drainSeconds: number };
-}
-
-/** An event as mixpanel-browser sends one: about ten properties. */
-function browserEvent(token: string, insertId: string): Record<string, unknown> {
-  return {
-    event: "Viewed page",
-    properties: {
-      token,
-      distinct_id: "user-1234567",
-      time: Math.floor(Date.now() / 1000),
-      $insert_id: insertId,
-      $browser: "Chrome",
-      $os: "Mac OS X",
-      $current_url: "https://example.com/pricing?plan=pro",
-      $screen_width: 1440,
-      plan: "pro",
-      referrer: "https://www.google.com/",
-      mp_lib: "web",
-    },
-  };
 }
 
 function scenario(shape: Shape, project: Project): Scenario {
