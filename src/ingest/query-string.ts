@@ -3,6 +3,7 @@
 // JavaScript unescaping a 500-byte base64 `data` that decodeURIComponent unescapes natively.
 
 import { type ParsedUrlQuery, unescape as unescapeLeniently } from "node:querystring";
+import { knownStrings } from "../util/known-strings.js";
 
 /** querystring.parse's own default: fields past the thousandth are ignored. */
 export const MAX_QUERY_FIELDS = 1000;
@@ -27,20 +28,23 @@ export function parseQueryString(text: string): ParsedUrlQuery {
   return fields;
 }
 
-/**
- * The parameters the ingestion API reads and the SDKs send, as constants. A key sliced from the
- * text becomes an object key only after V8 hashes it into its string table, which cost more than
- * the rest of a one-field query; the constant is already there.
- */
-const KNOWN_KEYS: ReadonlyMap<string, string> = new Map(
-  ["_", "callback", "data", "img", "ip", "project_id", "redirect", "strict", "verbose"].map((k) => [k, k]),
-);
+/** The parameters the ingestion API reads and the SDKs send (util/known-strings.ts says why). */
+const parameterName = knownStrings([
+  "_",
+  "callback",
+  "data",
+  "img",
+  "ip",
+  "project_id",
+  "redirect",
+  "strict",
+  "verbose",
+]);
 
 function addField(fields: ParsedUrlQuery, text: string, start: number, end: number): void {
   const eq = text.indexOf("=", start);
   const hasValue = eq !== -1 && eq < end;
-  const raw = unescapeField(text.slice(start, hasValue ? eq : end));
-  const key = KNOWN_KEYS.get(raw) ?? raw;
+  const key = parameterName(unescapeField(text.slice(start, hasValue ? eq : end)));
   const value = hasValue ? unescapeField(text.slice(eq + 1, end)) : "";
   const before = fields[key];
   if (before === undefined) fields[key] = value;
