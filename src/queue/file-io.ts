@@ -1,6 +1,7 @@
 // Whole reads and writes at a position (the OS may move fewer bytes than asked), and the mapping
 // from what the disk said to the queue's error codes.
 
+import { writeSync } from "node:fs";
 import type { FileHandle } from "node:fs/promises";
 import { QueueError, QueueFullError } from "./queue.js";
 
@@ -31,6 +32,15 @@ export async function writeFully(file: FileHandle, buf: Buffer, position: number
     const { bytesWritten } = await file.write(buf, done, buf.length - done, position + done);
     done += bytesWritten;
   }
+}
+
+/**
+ * Writes all of `buf` at `position` of the file `fd` on the calling thread, which waits for it (an
+ * O_DSYNC file: durable when this returns).
+ */
+export function writeFullyNow(fd: number, buf: Buffer, position: number): void {
+  let done = 0;
+  while (done < buf.length) done += writeSync(fd, buf, done, buf.length - done, position + done);
 }
 
 function errnoCode(error: unknown): string | undefined {

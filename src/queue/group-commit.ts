@@ -1,6 +1,7 @@
 // Group commit with durable writes in flight side by side. Appends that arrive in one turn of the
 // event loop form a group: framed into one Buffer and written at the tail's end, durably (the tail
-// is opened O_DSYNC, so the write returns once the data is on disk). The next turn's group does not
+// is opened O_DSYNC, so the write returns once the data is on disk; a small group's write may
+// already have ended when the tail's write returns, see tail-writer.ts). The next turn's group does not
 // wait for that write: up to GROUPS_IN_FLIGHT groups are being written at once, so a request waits
 // for about one disk flush, not for the one before it as well. Groups are answered strictly in the order they were written:
 // a record is acknowledged only when it and every record before it are durable, since recovery

@@ -9,10 +9,13 @@
 // with zeros a step at a time, in chunks, on the thread pool, before the groups get there. The
 // records end at the segment's `size`; past it a tail may hold zeros (while open, or after a
 // crash), which a finished segment and a closed log never do.
+//
+// A small group is written on the thread that serves requests, which waits for the disk; only large
+// ones go to libuv's thread pool. See INLINE_WRITE_BYTES for why.
 
 import { constants } from "node:fs";
 import { type FileHandle, open } from "node:fs/promises";
-import { queueErrorFromIo, writeFully } from "./file-io.js";
+import { queueErrorFromIo, writeFully, writeFullyNow } from "./file-io.js";
 import type { GroupTail } from "./group-commit.js";
 import { QueueError } from "./queue.js";
 import { type Segment, segmentPath, syncDir } from "./segment-files.js";
@@ -34,6 +37,19 @@ export const ZERO_FILL_STEP = 4 << 20;
  */
 export const ZERO_FILL_CHUNK = 256 << 10;
 
+/**
+ * Groups up to this many bytes are written on the calling thread, which waits for the flush; larger
+ * ones on libuv's thread pool. A /track group (a turn's requests, 0.3–100 KiB) flushes in a fraction
+ * of a millisecond here, and the pool's round trip to its thread and back added about twice that:
+ * written inline, its requests waited a third as long for the disk, groups grew about threefold (the
+ * requests that arrive during a flush are the next group) and /track's requests a second rose by a
+ * quarter at 50 connections and a sixth at 200 (docs/benchmarks.md, session 7). An /import group
+ * (megabytes, tens of milliseconds) stays on the pool, so the thread parses the next batches
+ * meanwhile: written inline, /import's events a second fell. While a flush holds the thread nothing
+ * else runs on it; a request waits for the flush that covers it anyway.
+ */
+export const INLINE_WRITE_BYTES = 128 << 10;
+
 export interface TailWriterOptions {
   readonly dir: string;
   readonly segmentBytes: number;
@@ -44,6 +60,8 @@ export interface TailWriterOptions {
   readonly fillStep?: number;
   /** Bytes per durable write of a fill; default ZERO_FILL_CHUNK. */
   readonly fillChunk?: number;
+  /** Groups up to this size are written on the calling thread; default INLINE_WRITE_BYTES. */
+  readonly inlineBytes?: number;
 }
 
 /**
@@ -62,6 +80,7 @@ export class TailWriter implements GroupTail {
   #end: number;
   readonly #fillStep: number;
   readonly #fillChunk: number;
+  readonly #inlineBytes: number;
   /** Every byte of the tail's file below this is a record or a durable zero. */
   #zeroedEnd: number;
   /** The fill being written, if any; it never rejects. */
@@ -89,6 +108,7 @@ export class TailWriter implements GroupTail {
     this.#file = file;
     this.#fillStep = options.fillStep ?? ZERO_FILL_STEP;
     this.#fillChunk = options.fillChunk ?? ZERO_FILL_CHUNK;
+    this.#inlineBytes = options.inlineBytes ?? INLINE_WRITE_BYTES;
     this.#end = this.#tail().size;
     this.#zeroedEnd = this.#end;
   }
@@ -135,9 +155,21 @@ export class TailWriter implements GroupTail {
     await this.#writeAt(group, at);
   }
 
-  async #writeAt(group: Buffer, at: number): Promise<void> {
+  #writeAt(group: Buffer, at: number): Promise<void> {
     const started = process.hrtime.bigint();
-    await writeFully(this.#file, group, at);
+    if (group.length > this.#inlineBytes) {
+      return writeFully(this.#file, group, at).then(() => this.#measure(started));
+    }
+    try {
+      writeFullyNow(this.#file.fd, group, at);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    this.#measure(started);
+    return Promise.resolve();
+  }
+
+  #measure(started: bigint): void {
     if (this.options.fsync) this.options.onFsync(Number(process.hrtime.bigint() - started) / 1e9);
   }
 

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
-import { existsSync } from "node:fs";
-import type { FileHandle } from "node:fs/promises";
-import { test } from "node:test";
+import { existsSync, readFileSync } from "node:fs";
+import { type FileHandle, open, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { type TestContext, test } from "node:test";
 import { setImmediate as nextTurn } from "node:timers/promises";
 import { type Segment, segmentPath } from "../../src/queue/segment-files.js";
 import { TailWriter } from "../../src/queue/tail-writer.js";
@@ -37,6 +38,7 @@ function writerOver(file: FileHandle, segments: Segment[], fsyncs: number[] = []
     fsync: true,
     onFsync: (seconds) => fsyncs.push(seconds),
     fillStep: 0,
+    inlineBytes: 0,
   });
 }
 
@@ -129,6 +131,7 @@ function fillingWriter(file: FileHandle, segmentBytes = 1000, fillChunk = 100): 
     onFsync: () => {},
     fillStep: 100,
     fillChunk,
+    inlineBytes: 0,
   });
 }
 
@@ -286,6 +289,7 @@ test("a roll cuts the old tail to its records, durably, before the next segment 
     fsync: true,
     onFsync: () => {},
     fillStep: 100,
+    inlineBytes: 0,
   });
   const written = writer.write(group(10));
   await settle();
@@ -302,4 +306,52 @@ test("a roll cuts the old tail to its records, durably, before the next segment 
   assert.ok(existsSync(next));
   assert.deepEqual(segments.at(-1), { base: 1, size: 0, consumedAt: null });
   await writer.close();
+});
+
+/**
+ * A real file behind a handle whose thread-pool writes are only logged: what lands in the file was
+ * written on the calling thread.
+ */
+async function inlineFile(t: TestContext, flags: string) {
+  const path = join(await tempDir(t), "tail");
+  await writeFile(path, "");
+  const handle = await open(path, flags);
+  t.after(() => handle.close());
+  const pooled: string[] = [];
+  const file = {
+    fd: handle.fd,
+    async write(_buf: Buffer, _offset: number, length: number, position: number) {
+      pooled.push(`write ${length}@${position}`);
+      return { bytesWritten: length };
+    },
+  };
+  const writer = new TailWriter([{ base: 0, size: 0, consumedAt: null }], file as unknown as FileHandle, {
+    dir: "/nonexistent",
+    segmentBytes: 1 << 20,
+    fsync: true,
+    onFsync: () => {},
+    fillStep: 0,
+    inlineBytes: 16,
+  });
+  return { path, pooled, writer };
+}
+
+test("a small group is in the file when write returns; a large one goes to the thread pool", async (t) => {
+  const { path, pooled, writer } = await inlineFile(t, "r+");
+  const small = writer.write(Buffer.from("0123456789abcdef"));
+  assert.equal(readFileSync(path, "latin1"), "0123456789abcdef", "written before write returned");
+  await small;
+  await writer.write(group(17));
+  assert.deepEqual(pooled, ["write 17@16"], "over the inline size: the pool writes it, after the first");
+  assert.equal(writer.end, 33);
+});
+
+test("an inline write the OS refuses rejects the group's promise; it does not throw", async (t) => {
+  const { writer } = await inlineFile(t, "r");
+  let written: Promise<void> | undefined;
+  assert.doesNotThrow(() => {
+    written = writer.write(group(10));
+  });
+  await assert.rejects(written as Promise<void>, { code: "EBADF" });
+  assert.equal(writer.end, 10, "the failed bytes stay counted until the log cuts them back");
 });
