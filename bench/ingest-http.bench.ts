@@ -20,6 +20,8 @@
 // runs only the rows whose names contain one of the words (the baseline always runs), for profiling;
 // INGEST_BENCH_ROUNDS=3 runs everything three times over, each round against its own baseline (the
 // machine's speed drifts between minutes), and ends with the median of each row's in-round ratio.
+// INGEST_BENCH_IMPORT_THREADS sets the threads that clean large /import bodies (0: none, all on the
+// server's thread; default as `tally serve`).
 
 import { readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -33,6 +35,7 @@ import { FastLaneServer } from "../src/api/http1/fast-lane.js";
 import { TallyMetrics } from "../src/api/metrics.js";
 import { createTallyServer } from "../src/api/server.js";
 import { createIngestHandler, type IngestSink } from "../src/ingest/handler.js";
+import { ImportThreads } from "../src/ingest/import-threads.js";
 import type { Project } from "../src/projects/project.js";
 import { ProjectRegistry } from "../src/projects/registry.js";
 import { openLog } from "../src/queue/log.js";
@@ -50,6 +53,11 @@ const LOAD_IN_WORKER = process.env.INGEST_BENCH_LOAD !== "main";
 /** The calibration row's extra CPU per request: about what ingestion's own code costs. */
 const CALIBRATION_MICROS = 10;
 const ROW_FILTER = process.env.INGEST_BENCH_ROWS?.split(",").filter((word) => word !== "");
+/** Threads that clean large /import bodies; 0: none (all on the server's thread). */
+const IMPORT_THREADS =
+  process.env.INGEST_BENCH_IMPORT_THREADS === undefined
+    ? undefined
+    : Number(process.env.INGEST_BENCH_IMPORT_THREADS);
 /** Rounds of all rows, each with its own baseline: the summary gives medians of in-round ratios. */
 const ROUNDS = Number(process.env.INGEST_BENCH_ROUNDS ?? 1);
 
@@ -152,7 +160,7 @@ function scenario(shape: Shape, project: Project): Scenario {
 
 /** The whole server, as `tally serve` starts it. */
 async function startWholeServer(dataDir: string): Promise<Target> {
-  const tally = await startTally({ dataDir, host: "127.0.0.1", port: 0 });
+  const tally = await startTally({ dataDir, host: "127.0.0.1", port: 0, importThreads: IMPORT_THREADS });
   return {
     port: tally.port,
     project: tally.createdProject!,
@@ -183,9 +191,11 @@ async function startIngestStage(dataDir: string, durable = true): Promise<Target
   const stats = (): QueueStats => (durable ? queue.stats() : { ...queue.stats(), records: taken });
   const metrics = new TallyMetrics();
   metrics.watchQueue(stats);
+  const importThreads = IMPORT_THREADS === 0 ? undefined : new ImportThreads({ size: IMPORT_THREADS });
   const ingest = createIngestHandler({
     projects: registry,
     sink,
+    importThreads,
     // Counted as startTally counts them, so the rows differ only by what else runs.
     onMetric: (m) => metrics.countIngest(m),
   });
@@ -198,6 +208,7 @@ async function startIngestStage(dataDir: string, durable = true): Promise<Target
     async close() {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
+      await importThreads?.close();
       await queue.close();
       registry.close();
     },

@@ -5,12 +5,14 @@
 
 import type { ParsedUrlQuery } from "node:querystring";
 import type { ProjectDirectory } from "../projects/project.js";
-import type { RecordKind } from "../queue/envelope.js";
-import { type CleanBatch, cleanBatch } from "./batch.js";
+import type { CleanBatch } from "./batch.js";
+import { type CleanedRequest, type CleaningContext, cleanBody, cleanRecords } from "./clean-request.js";
 import { clientAddress } from "./client-address.js";
-import { decodeBody, recordsFromData } from "./decode.js";
+import { recordsFromData } from "./decode.js";
 import type { IngestRequest, IngestResponse } from "./exchange.js";
 import { authenticateImport } from "./import-auth.js";
+import { ownedCopy } from "./import-offload.js";
+import type { ImportThreads } from "./import-threads.js";
 import { IngestError, type RequestRejection } from "./ingest-error.js";
 import { DEFAULT_LIMITS, type IngestLimits } from "./limits.js";
 import type { IngestMetric, IngestRoute, MetricSink } from "./metrics.js";
@@ -41,14 +43,8 @@ export interface IngestDeps {
   readonly onMetric?: MetricSink;
   /** Failures that are Tally's fault (answered 500) or the queue's (answered 503), for the log. */
   readonly onError?: (error: unknown) => void;
-}
-
-/** A request's records, and its parameters (a form body may add some). */
-interface RecordsRead {
-  readonly records: unknown[];
-  readonly params: RequestParams;
-  /** The records came in a `data` parameter, not as a JSON or NDJSON body. */
-  readonly fromDataParam: boolean;
+  /** Threads that clean large /import bodies; without them every body is cleaned on this thread. */
+  readonly importThreads?: ImportThreads;
 }
 
 /** Answers the ingestion paths and returns true; returns false, untouched, for any other path. */
@@ -59,13 +55,6 @@ const QUEUE_REASONS: ReadonlySet<RequestRejection> = new Set<RequestRejection>([
   "queue_unavailable",
   "queue_error",
 ]);
-
-const KIND_OF: Readonly<Record<Exclude<IngestRoute, "decide">, RecordKind>> = {
-  track: "event",
-  import: "event",
-  engage: "engage",
-  groups: "groups",
-};
 
 export function createIngestHandler(deps: IngestDeps): IngestHandler {
   const limits: IngestLimits = { ...DEFAULT_LIMITS, ...deps.limits };
@@ -97,26 +86,20 @@ export function createIngestHandler(deps: IngestDeps): IngestHandler {
     if (route === "decide") return replyDecide(req, res, queryParams.callback);
     const project =
       route === "import" ? authenticateImport(req, deps.projects, queryParams.projectId) : undefined;
-    // Read without a turn of the microtask queue where the request is already whole: every GET, and
-    // a POST the server's own lane took.
-    const read: RecordsRead | Promise<RecordsRead> =
-      req.method === "POST"
-        ? readPosted(req, route, query, queryParams)
-        : {
-            records: recordsFromData(route, queryParams.data, limits),
-            params: queryParams,
-            fromDataParam: true,
-          };
-    const { records, params, fromDataParam } = read instanceof Promise ? await read : read;
-    const batch = cleanBatch(records, {
-      kind: KIND_OF[route],
-      importing: route === "import",
+    const context: CleaningContext = {
       nowMs: now(),
-      clientIp: params.ip ? clientAddress(req, deps.trustProxy === true) : undefined,
+      clientAddress: () => clientAddress(req, deps.trustProxy === true),
       projects: deps.projects,
       project,
       limits,
-    });
+    };
+    // Cleaned without a turn of the microtask queue where the request is already whole: every GET,
+    // and a POST the server's own lane took.
+    const cleaned =
+      req.method === "POST"
+        ? cleanPosted(req, route, target.query, query, queryParams, context)
+        : cleanRecords(route, recordsFromData(route, queryParams.data, limits), queryParams, true, context);
+    const { batch, params, fromDataParam } = cleaned instanceof Promise ? await cleaned : cleaned;
     await makeDurable(batch);
     // The SDKs' /import (mixpanel-node, mixpanel-python) sends `data=` and parses /track's reply;
     // JSON and NDJSON bodies, or an explicit strict=1, get the /import API's own JSON.
@@ -126,23 +109,33 @@ export function createIngestHandler(deps: IngestDeps): IngestHandler {
     return replyRecords(req, res, params, batch);
   }
 
-  /** The records of a POST's body, and the parameters a form body adds. */
-  function readPosted(
+  /** A POST's body cleaned; a large /import body on a thread of its own. */
+  function cleanPosted(
     req: IngestRequest,
-    route: IngestRoute,
+    route: Exclude<IngestRoute, "decide">,
+    rawQuery: string,
     query: ParsedUrlQuery,
-    params: RequestParams,
-  ): RecordsRead | Promise<RecordsRead> {
-    const decode = (body: Buffer): RecordsRead => {
-      const decoded = decodeBody(route, req.headers["content-type"], body, params.data, limits);
-      return {
-        records: decoded.records,
-        params: decoded.form === undefined ? params : readParams(query, decoded.form),
-        fromDataParam: decoded.fromDataParam,
-      };
+    queryParams: RequestParams,
+    context: CleaningContext,
+  ): CleanedRequest | Promise<CleanedRequest> {
+    const contentType = req.headers["content-type"];
+    const clean = (body: Buffer): CleanedRequest | Promise<CleanedRequest> => {
+      const threads = deps.importThreads;
+      if (route !== "import" || context.project === undefined || !threads?.takes(body.length)) {
+        return cleanBody(route, contentType, body, query, queryParams, context);
+      }
+      return threads.clean({
+        body: ownedCopy(body),
+        contentType,
+        query: rawQuery,
+        nowMs: context.nowMs,
+        clientAddress: context.clientAddress(),
+        project: context.project,
+        limits,
+      });
     };
     const body = readBody(req, limits.maxBodyBytes);
-    return body instanceof Promise ? body.then(decode) : decode(body);
+    return body instanceof Promise ? body.then(clean) : clean(body);
   }
 
   /** Resolves once the batch's records are durable; counts what was refused and accepted. */

@@ -12,6 +12,7 @@ import { TallyMetrics } from "../api/metrics.js";
 import { createQueryApiHandler } from "../api/query-api.js";
 import { createTallyServer } from "../api/server.js";
 import { createIngestHandler } from "../ingest/handler.js";
+import { ImportThreads } from "../ingest/import-threads.js";
 import type { Project } from "../projects/project.js";
 import { ProjectRegistry } from "../projects/registry.js";
 import { type EmbeddedLog, openLog } from "../queue/log.js";
@@ -32,6 +33,8 @@ export interface TallyOptions {
   readonly storeOptions?: BackThreadOptions["storeOptions"];
   /** Threads that decode the segments of cold queries; 0: none. Default: defaultScanWorkers(). */
   readonly queryWorkers?: number;
+  /** Threads that clean large /import bodies; 0: none. Default: defaultImportThreads(). */
+  readonly importThreads?: number;
 }
 
 export interface RunningTally {
@@ -89,9 +92,12 @@ export async function startTally(options: TallyOptions): Promise<RunningTally> {
     throw error;
   });
 
+  const importThreads =
+    options.importThreads === 0 ? undefined : new ImportThreads({ size: options.importThreads });
   const ingest = createIngestHandler({
     projects: registry,
     sink: queue,
+    importThreads,
     trustProxy: options.trustProxy,
     onMetric: (m) => metrics.countIngest(m),
     onError: (err) => log.error("ingest: request failed", { error: String(err) }),
@@ -121,6 +127,7 @@ export async function startTally(options: TallyOptions): Promise<RunningTally> {
         server.close(() => resolve());
         server.closeIdleConnections();
       });
+      await importThreads?.close();
       await back.close();
       await queue.close();
       registry.close();
