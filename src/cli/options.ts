@@ -19,10 +19,18 @@ export function hostFrom(flag: string | undefined): string {
 
 /** Threads that decode cold queries' segments; undefined leaves the engine's default (cores, at most 4). */
 export function queryWorkersFrom(flag: string | undefined): number | undefined {
-  const raw = flag ?? process.env.TALLY_QUERY_WORKERS;
+  return threadCount("--query-workers", flag ?? process.env.TALLY_QUERY_WORKERS);
+}
+
+/** Threads that clean large /import bodies; undefined leaves the default (cores, 2 to 4). */
+export function importThreadsFrom(flag: string | undefined): number | undefined {
+  return threadCount("--import-threads", flag ?? process.env.TALLY_IMPORT_THREADS);
+}
+
+function threadCount(option: string, raw: string | undefined): number | undefined {
   if (raw === undefined) return undefined;
   const count = Number(raw);
   if (!/^\d{1,2}$/.test(raw) || count > 64)
-    throw new Error(`--query-workers: "${raw}" is not a thread count from 0 to 64`);
+    throw new Error(`${option}: "${raw}" is not a thread count from 0 to 64`);
   return count;
 }

@@ -2,7 +2,7 @@ import type { Command } from "commander";
 import type { Project } from "../projects/project.js";
 import { createLogger } from "../server/log.js";
 import { startTally } from "../server/tally.js";
-import { dataDirFrom, hostFrom, portFrom, queryWorkersFrom } from "./options.js";
+import { dataDirFrom, hostFrom, importThreadsFrom, portFrom, queryWorkersFrom } from "./options.js";
 
 interface ServeOptions {
   port?: string;
@@ -10,6 +10,7 @@ interface ServeOptions {
   dataDir?: string;
   trustProxy?: boolean;
   queryWorkers?: string;
+  importThreads?: string;
 }
 
 function printWelcome(p: Project, host: string, port: number): void {
@@ -37,6 +38,10 @@ export function registerServeCommand(program: Command): void {
       "--query-workers <n>",
       "threads that decode cold queries' segments (env TALLY_QUERY_WORKERS; default: cores, at most 4; 0: none)",
     )
+    .option(
+      "--import-threads <n>",
+      "threads that clean large /import bodies (env TALLY_IMPORT_THREADS; default: cores, 2 to 4; 0: none)",
+    )
     .action(async (opts: ServeOptions) => {
       const log = createLogger();
       const host = hostFrom(opts.host);
@@ -47,6 +52,7 @@ export function registerServeCommand(program: Command): void {
         port: portFrom(opts.port),
         trustProxy: opts.trustProxy,
         queryWorkers: queryWorkersFrom(opts.queryWorkers),
+        importThreads: importThreadsFrom(opts.importThreads),
         logger: log,
       });
       if (tally.createdProject) printWelcome(tally.createdProject, host, tally.port);
