@@ -56,7 +56,12 @@ class CleaningThread {
     this.job = job;
     worker.ref();
     const message: ImportMessage = { id: job.id, task: job.task };
-    worker.postMessage(message, [job.task.body]);
+    try {
+      worker.postMessage(message, [job.task.body]);
+    } catch (error) {
+      // A task that cannot be sent (it failed to clone) fails alone; the thread takes the next.
+      this.#finish().reject(error);
+    }
   }
 
   #ensureWorker(): Worker {

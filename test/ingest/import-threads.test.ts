@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { gzipSync } from "node:zlib";
 import { ImportThreads, OFFLOAD_BYTES } from "../../src/ingest/import-threads.js";
+import { DEFAULT_LIMITS } from "../../src/ingest/limits.js";
 import {
   ALPHA,
   basicAuth,
@@ -9,6 +10,7 @@ import {
   form,
   importEvent,
   JSON_TYPE,
+  NOW,
   type Reply,
   type SendOptions,
   startServer,
@@ -132,4 +134,24 @@ test("small bodies and /track stay on the ingestion thread", async () => {
   const before = threads.stats().cleaned;
   await offloaded.send("/import", json([importEvent("Small", "id-small")]));
   assert.equal(threads.stats().cleaned, before);
+});
+
+test("a task that cannot be sent to a thread fails alone, and the thread takes the next", async () => {
+  const body = () => {
+    const bytes = Buffer.from(JSON.stringify(batch(10)));
+    return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length);
+  };
+  const task = {
+    contentType: "application/json",
+    query: "",
+    nowMs: NOW,
+    clientAddress: undefined,
+    limits: DEFAULT_LIMITS,
+  };
+  const unsendable = { ...ALPHA, describe: () => "a function does not clone" };
+  await assert.rejects(threads.clean({ ...task, body: body(), project: unsendable }), {
+    name: "DataCloneError",
+  });
+  const cleaned = await threads.clean({ ...task, body: body(), project: ALPHA });
+  assert.equal(cleaned.batch.payloads.length, 10);
 });
