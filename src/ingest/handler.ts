@@ -11,7 +11,6 @@ import { clientAddress } from "./client-address.js";
 import { recordsFromData } from "./decode.js";
 import type { IngestRequest, IngestResponse } from "./exchange.js";
 import { authenticateImport } from "./import-auth.js";
-import { ownedCopy } from "./import-offload.js";
 import type { ImportThreads } from "./import-threads.js";
 import { IngestError, type RequestRejection } from "./ingest-error.js";
 import { DEFAULT_LIMITS, type IngestLimits } from "./limits.js";
@@ -124,8 +123,7 @@ export function createIngestHandler(deps: IngestDeps): IngestHandler {
       if (route !== "import" || context.project === undefined || !threads?.takes(body.length)) {
         return cleanBody(route, contentType, body, query, queryParams, context);
       }
-      return threads.clean({
-        body: ownedCopy(body),
+      return threads.clean(body, {
         contentType,
         query: rawQuery,
         nowMs: context.nowMs,

@@ -7,7 +7,7 @@ import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import { startModuleWorker } from "../util/module-worker.js";
 import type { CleanedRequest } from "./clean-request.js";
-import { type ImportOutcome, type ImportTask, unpackImport } from "./import-offload.js";
+import { type ImportOutcome, type ImportTask, ownedCopy, unpackImport } from "./import-offload.js";
 import type { ImportMessage } from "./import-worker.js";
 
 /**
@@ -141,8 +141,10 @@ export class ImportThreads {
     return bytes >= OFFLOAD_BYTES && !this.#closed;
   }
 
-  clean(task: ImportTask): Promise<CleanedRequest> {
+  /** Cleans `body` on a thread; the body is copied into a buffer of its own to be transferred. */
+  clean(body: Buffer, rest: Omit<ImportTask, "body">): Promise<CleanedRequest> {
     if (this.#closed) return Promise.reject(new Error("the /import cleaning threads are closed"));
+    const task: ImportTask = { ...rest, body: ownedCopy(body) };
     return new Promise((resolve, reject) => {
       const job: Job = { id: this.#nextId++, task, resolve, reject };
       const free = this.#threads.find((thread) => thread.job === null);

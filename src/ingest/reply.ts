@@ -185,20 +185,19 @@ const PLAIN_HEADERS = new Map<string, OutgoingHttpHeaders>();
 function plainHeaders(contentType: string): OutgoingHttpHeaders {
   let headers = PLAIN_HEADERS.get(contentType);
   if (headers === undefined) {
-    headers = Object.freeze({
-      ...COMMON_HEADERS,
-      "Access-Control-Allow-Origin": "*",
-      "Content-Type": contentType,
-    });
+    headers = Object.freeze({ ...COMMON_HEADERS, ...ANY_ORIGIN, "Content-Type": contentType });
     PLAIN_HEADERS.set(contentType, headers);
   }
   return headers;
 }
 
+/** A request without an Origin (not from a browser page) gets the plain wildcard. */
+const ANY_ORIGIN: OutgoingHttpHeaders = Object.freeze({ "Access-Control-Allow-Origin": "*" });
+
 /** Any origin may send, with credentials; so the origin is echoed rather than `*`. */
 function corsHeaders(req: IngestRequest): OutgoingHttpHeaders {
   const origin = req.headers.origin;
-  if (origin === undefined) return { "Access-Control-Allow-Origin": "*" };
+  if (origin === undefined) return ANY_ORIGIN;
   return {
     "Access-Control-Allow-Origin": origin,
     "Access-Control-Allow-Credentials": "true",
