@@ -13,7 +13,9 @@
 // before it answers (no ingestion work at all): the floor durability alone sets. Two rows split the
 // cost further: Tally's HTTP lane answering `1` with nothing behind it (its transport against
 // node:http's), and the ingestion stage with a sink that keeps nothing (ingestion without the disk).
-// "server CPU µs/request" is the server thread's own CPU time per request, from /proc.
+// "server CPU µs/request" is the server thread's own CPU time per request, from /proc; "other
+// threads' CPU" the rest of the process's, in cores: on a bare row that is autocannon's, and near
+// 100 % it says the load generator limits the baseline as much as the server does.
 //
 // INGEST_BENCH_LOAD=main runs autocannon on the server's thread instead; INGEST_BENCH_SECONDS
 // changes the measured time of each row (default 10, after a 2 s warm-up); INGEST_BENCH_ROWS=a,b
@@ -117,6 +119,11 @@ interface Measured {
   readonly serverBusy: number;
   /** CPU the server's thread spent per request, in µs (Linux; NaN elsewhere). */
   readonly cpuMicros: number;
+  /**
+   * CPU of the process's other threads, in cores: autocannon's above all, then Tally's back thread
+   * and thread pools. Near 1 on a bare row, the load generator is as much the limit as the server.
+   */
+  readonly otherThreads: number;
   readonly fsync?: { readonly perSecond: number; readonly recordsEach: number; readonly meanMs: number };
   /** How far the processor was behind when the load stopped, and how long it took to catch up. */
   readonly backlog?: { readonly records: number; readonly drainSeconds: number };
@@ -313,14 +320,29 @@ async function runAnswering1(name: string, server: Server): Promise<Measured> {
   try {
     await load(name, port, s, "1", WARMUP_SECONDS);
     const busy = performance.eventLoopUtilization();
-    const cpu = serverThreadCpuMicros();
+    const cpu = cpuNow();
     const result = await load(name, port, s, "1", SECONDS);
-    const spent = serverThreadCpuMicros() - cpu;
-    return measured(name, s, result, performance.eventLoopUtilization(busy).utilization, spent);
+    return measured(name, s, result, performance.eventLoopUtilization(busy).utilization, cpuSince(cpu));
   } finally {
     server.closeAllConnections();
     await new Promise((resolve) => server.close(resolve));
   }
+}
+
+/** CPU time, in µs, of this process's main thread (the server's) and of all its threads. */
+interface CpuTimes {
+  readonly server: number;
+  readonly process: number;
+}
+
+function cpuNow(): CpuTimes {
+  const { user, system } = process.cpuUsage();
+  return { server: serverThreadCpuMicros(), process: user + system };
+}
+
+function cpuSince(before: CpuTimes): CpuTimes {
+  const now = cpuNow();
+  return { server: now.server - before.server, process: now.process - before.process };
 }
 
 /** CPU time of this process's main thread (the server's), in µs; NaN where /proc does not say. */
@@ -351,9 +373,9 @@ async function runTally(
     await sleep(300);
     const before = target.stats();
     const busy = performance.eventLoopUtilization();
-    const cpu = serverThreadCpuMicros();
+    const cpu = cpuNow();
     const result = await load(name, target.port, s, expectBody, SECONDS);
-    const cpuSpent = serverThreadCpuMicros() - cpu;
+    const cpuSpent = cpuSince(cpu);
     const serverBusy = performance.eventLoopUtilization(busy).utilization;
     const backlog = await drain(target);
     await sleep(300);
@@ -402,7 +424,7 @@ function measured(
   s: Scenario,
   result: LoadResult,
   serverBusy: number,
-  cpuSpent: number,
+  cpuSpent: CpuTimes,
 ): Measured {
   const requestsPerSecond = result["2xx"] / result.duration;
   return {
@@ -412,7 +434,8 @@ function measured(
     p99: result.latency.p99,
     eventsPerSecond: requestsPerSecond * s.records,
     serverBusy,
-    cpuMicros: cpuSpent / result["2xx"],
+    cpuMicros: cpuSpent.server / result["2xx"],
+    otherThreads: (cpuSpent.process - cpuSpent.server) / (result.duration * 1e6),
   };
 }
 
@@ -434,9 +457,9 @@ function backlogText(backlog: Measured["backlog"]): string {
 function report(rows: readonly Measured[]): void {
   const baseline = rows[0].requestsPerSecond;
   console.log(
-    "\n| row | requests/s | p50 / p99 ms | × baseline | events/s | fsyncs/s | records/fsync | fsync ms | server busy | server CPU µs/request | unprocessed at end (drained in) |",
+    "\n| row | requests/s | p50 / p99 ms | × baseline | events/s | fsyncs/s | records/fsync | fsync ms | server busy | server CPU µs/request | other threads' CPU | unprocessed at end (drained in) |",
   );
-  console.log("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+  console.log("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
   for (const row of rows) {
     // A 2,000-event request does not compare with the baseline's: only single-event rows get a ratio.
     const single = row.eventsPerSecond === row.requestsPerSecond;
@@ -446,7 +469,7 @@ function report(rows: readonly Measured[]): void {
       f === undefined ? "– | – | –" : `${fmt(f.perSecond)} | ${fmt(f.recordsEach)} | ${f.meanMs.toFixed(2)}`;
     console.log(
       `| ${row.name} | ${fmt(row.requestsPerSecond)} | ${row.p50} / ${row.p99} | ${ratio} | ` +
-        `${fmt(row.eventsPerSecond)} | ${fsync} | ${Math.round(row.serverBusy * 100)}% | ${row.cpuMicros.toFixed(1)} | ${backlogText(row.backlog)} |`,
+        `${fmt(row.eventsPerSecond)} | ${fsync} | ${Math.round(row.serverBusy * 100)}% | ${row.cpuMicros.toFixed(1)} | ${Math.round(row.otherThreads * 100)}% | ${backlogText(row.backlog)} |`,
     );
   }
   const row = (prefix: string) => rows.find((r) => r.name.startsWith(prefix));
