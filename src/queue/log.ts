@@ -122,7 +122,7 @@ export class EmbeddedLog implements Queue {
           if (error.code === "queue_full") this.#counts.rejectedFull += appends;
         },
       },
-      settings.groupsInFlight,
+      { groupsInFlight: settings.groupsInFlight },
     );
     this.#view = this.#viewForConsumers();
     const tail = this.#segments[this.#segments.length - 1];

@@ -1,7 +1,13 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { setImmediate as nextTurn } from "node:timers/promises";
-import { GROUPS_IN_FLIGHT, GroupCommit, type GroupTail } from "../../src/queue/group-commit.js";
+import {
+  GROUPS_IN_FLIGHT,
+  GroupCommit,
+  type GroupTail,
+  LINGER_APPENDS,
+  LINGER_BYTES,
+} from "../../src/queue/group-commit.js";
 import type { AppendReceipt, QueueError } from "../../src/queue/queue.js";
 import { RECORD_HEADER_BYTES } from "../../src/queue/record-frame.js";
 
@@ -41,14 +47,16 @@ function codeOf(outcome: Outcome): string | undefined {
   return outcome.error?.code;
 }
 
-function harness() {
+/** Groups of one turn each unless `lingerAppends` says otherwise, so a test's turns are its groups. */
+function harness(lingerAppends = 0) {
   const tail = new ControlledTail();
   const durable: string[] = [];
   const refused: string[] = [];
-  const commit = new GroupCommit(tail, 100, {
-    durable: (base, records) => durable.push(`${base}+${records}`),
-    refused: (_bytes, appends, error) => refused.push(`${appends} ${error.code}`),
-  });
+  const events = {
+    durable: (base: number, records: number) => durable.push(`${base}+${records}`),
+    refused: (_bytes: number, appends: number, error: QueueError) => refused.push(`${appends} ${error.code}`),
+  };
+  const commit = new GroupCommit(tail, 100, events, { lingerAppends });
   /** Appends one record of `bytes` payload bytes; its outcome fills in when answered. */
   const append = (bytes = 10): Outcome => {
     const outcome: Outcome = {};
@@ -76,6 +84,31 @@ test("each turn's appends form a group, and groups sync side by side up to the l
   }
   assert.equal(tail.syncs.length, GROUPS_IN_FLIGHT, "one group waits for room");
   assert.deepEqual(tail.log, ["write 36@0", "write 36@36", "write 36@72"].slice(0, GROUPS_IN_FLIGHT));
+});
+
+test("a small group waits one more turn and takes in that turn's appends", async () => {
+  const { tail, append } = harness(LINGER_APPENDS);
+  append();
+  await nextTurn();
+  assert.deepEqual(tail.log, [], "the first turn's append waits a turn more");
+  append();
+  append();
+  await nextTurn();
+  assert.deepEqual(tail.log, ["write 54@0"], "three appends of two turns, one write");
+  append();
+  await nextTurn();
+  await nextTurn();
+  assert.deepEqual(tail.log, ["write 54@0", "write 18@54"], "a lone append is written a turn later");
+});
+
+test("a group of many appends, or of many bytes, is written in its own turn", async () => {
+  const { tail, append } = harness(LINGER_APPENDS);
+  for (let i = 0; i < LINGER_APPENDS; i++) append();
+  await nextTurn();
+  assert.equal(tail.log.length, 1, "as many appends as LINGER_APPENDS do not wait");
+  append(LINGER_BYTES);
+  await nextTurn();
+  assert.equal(tail.log.length, 2, "an append of LINGER_BYTES does not wait");
 });
 
 test("groups are answered in the order they were written, whatever order their writes end in", async () => {
