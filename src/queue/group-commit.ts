@@ -32,7 +32,7 @@ export const GROUPS_IN_FLIGHT = 3;
  * this turn's: one more poll brings them into the group. Measured in paired slices
  * (docs/benchmarks.md, session 8): groups of ~41, /track GET 0.50× → 0.53× of the bare server at
  * 50 connections, form POST 0.50× → 0.51×; at 200 connections (groups of ~117) nothing changes.
- * Lingering every group cost a tenth at 200 connections: a large group gains little from growing,
+ * Lingering every group cost up to a tenth at 200 connections: a large group gains little from growing,
  * and its replies wait the extra turn. A lone request waits one more pass of the loop, a few
  * microseconds when nothing else is ready.
  */
