@@ -295,13 +295,17 @@ async function load(name: string, port: number, s: Scenario, expectBody: string,
 function runBaseline(spinMicros = 0): Promise<Measured> {
   const name =
     spinMicros === 0 ? "bare node:http, answers 1" : `bare node:http + ${spinMicros} µs of work a request`;
-  const server = createServer((_req, res) => {
+  return runAnswering1(name, bareServer(spinMicros));
+}
+
+/** The baseline server: node:http answering `1`, after `spinMicros` of CPU. */
+function bareServer(spinMicros = 0): Server {
+  return createServer((_req, res) => {
     const until = performance.now() + spinMicros / 1000;
     while (spinMicros > 0 && performance.now() < until);
     res.writeHead(200, { "content-type": "text/plain" });
     res.end("1");
   });
-  return runAnswering1(name, server);
 }
 
 /**
@@ -544,10 +548,7 @@ function reportMedians(rounds: readonly (readonly Measured[])[]): void {
  * requests/s between rows of one run) stays out of the ratio.
  */
 async function runPaired(root: string): Promise<void> {
-  const bare = createServer((_req, res) => {
-    res.writeHead(200, { "content-type": "text/plain" });
-    res.end("1");
-  });
+  const bare = bareServer();
   const barePort = await listen(bare);
   const dataDir = await mkdtemp(join(root, "tally-"));
   const target = await startWholeServer(dataDir);
