@@ -38,7 +38,11 @@ export const GROUPS_IN_FLIGHT = 3;
  */
 export const LINGER_APPENDS = 64;
 
-/** Groups this large never linger: /import's are written on the thread pool and hold no thread. */
+/**
+ * Groups this large never linger, however few their appends: an /import batch is one append of up
+ * to a few megabytes, and a group that size is written on the thread pool (tail-writer.ts), so its
+ * flush holds no thread and there is nothing to spare by growing it.
+ */
 export const LINGER_BYTES = 64 << 10;
 
 /** A group's buffer stops growing here, so one slow write never holds a huge backlog. */

@@ -41,9 +41,9 @@ export const ZERO_FILL_CHUNK = 256 << 10;
  * Groups up to this many bytes are written on the calling thread, which waits for the flush; larger
  * ones on libuv's thread pool. A /track group (0.3–100 KiB) took 0.4–0.6 ms to write as the
  * thread saw it inline, against 1.0–1.4 ms through the pool, whose round trip to its thread and
- * back cost more than the flush itself. Written inline, groups also grew two- to
- * threefold (the requests that arrive during a flush are the next group), and /track GET's ratio to
- * the bare server rose by about a quarter at 50 connections and a sixth at 200; form POST's by less
+ * back cost more than the flush itself. Written inline, groups also grew two- to threefold (the
+ * requests that arrive during a flush are the next group), and /track GET's ratio to the bare
+ * server rose by about a quarter at 50 connections and a sixth at 200; form POST's by less
  * (docs/benchmarks.md, session 7). An /import group (about a megabyte, ~10 ms to flush) stays on the
  * pool, so the thread goes on with other requests meanwhile: written inline, /import's events a
  * second fell. While a flush holds the thread nothing else runs on it; a request waits for the
