@@ -30,15 +30,13 @@ export function spliceEvent(
   } else if (!INSERT_ID.test(event.insertId)) {
     return undefined;
   }
-  const head = eventEnvelopeHead(projectId, rules.nowMs, insertId !== undefined);
-  const { text } = event;
-  const record =
-    '{"event":' +
-    text.slice(event.nameStart, event.nameEnd) +
-    ',"properties":' +
-    splicedProperties(event, time, insertId, rules.clientIp) +
-    "}";
-  return Buffer.from(head + record + "}");
+  const name = event.text.slice(event.nameStart, event.nameEnd);
+  const distinctId = distinctIdJson(event, rules.clientIp);
+  // With the summary (envelope.ts): scan-events takes no identity event, and no escaped name that
+  // might spell one, into the fast shape, so every event spliced is an ordinary one.
+  const head = eventEnvelopeHead(projectId, rules.nowMs, insertId !== undefined, time, distinctId);
+  const properties = splicedProperties(event, time, insertId, distinctId, rules.clientIp);
+  return Buffer.from(head + '{"event":' + name + ',"properties":' + properties + "}}");
 }
 
 function projectByToken(event: ScannedEvent, rules: EventRules): number | undefined {
@@ -57,11 +55,15 @@ function cleanTime(event: ScannedEvent, rules: EventRules): string | undefined {
   return String((ms > now + MAX_AHEAD_MS ? now : ms) / 1000);
 }
 
-/** properties with the time (and a numeric distinct id) replaced and the added fields appended. */
+/**
+ * properties with the time (and a numeric distinct id) replaced and the added fields appended.
+ * `distinctId` is the record's distinct id as JSON (distinctIdJson).
+ */
 function splicedProperties(
   event: ScannedEvent,
   time: string,
   insertId: string | undefined,
+  distinctId: string | undefined,
   clientIp: string | undefined,
 ): string {
   const { text } = event;
@@ -73,10 +75,9 @@ function splicedProperties(
   };
   const distinctNumber = event.distinctIsNumber && event.distinctStart !== -1;
   const distinctFirst = distinctNumber && event.distinctStart < event.timeStart;
-  if (distinctFirst) replace(event.distinctStart, event.distinctEnd, distinctIdJson(event));
+  if (distinctFirst) replace(event.distinctStart, event.distinctEnd, distinctId!);
   if (event.timeStart !== -1) replace(event.timeStart, event.timeEnd, time);
-  if (distinctNumber && !distinctFirst)
-    replace(event.distinctStart, event.distinctEnd, distinctIdJson(event));
+  if (distinctNumber && !distinctFirst) replace(event.distinctStart, event.distinctEnd, distinctId!);
   json += text.slice(at, event.propsEnd - 1);
   // Added in the order cleanEvent adds them, so both paths write the same object.
   let separator = event.members > 0 ? "," : "";
@@ -85,13 +86,18 @@ function splicedProperties(
     separator = ",";
   };
   if (event.timeStart === -1) add("time", time);
-  if (event.distinctStart === -1 && clientIp !== undefined) add("distinct_id", JSON.stringify(clientIp));
+  if (event.distinctStart === -1 && distinctId !== undefined) add("distinct_id", distinctId);
   if (insertId !== undefined) add("$insert_id", JSON.stringify(insertId));
   if (clientIp !== undefined && !event.hasIp) add("ip", JSON.stringify(clientIp));
   return json + "}";
 }
 
-/** A numeric distinct id as the string the slow path makes of it (identity-fields.ts idString). */
-function distinctIdJson(event: ScannedEvent): string {
-  return JSON.stringify(String(Number(event.text.slice(event.distinctStart, event.distinctEnd))));
+/**
+ * The cleaned record's distinct id as JSON, undefined when it has none: the one sent (a number made
+ * the string the slow path makes of it, identity-fields.ts idString), else the client's address.
+ */
+function distinctIdJson(event: ScannedEvent, clientIp: string | undefined): string | undefined {
+  if (event.distinctStart === -1) return clientIp === undefined ? undefined : JSON.stringify(clientIp);
+  const literal = event.text.slice(event.distinctStart, event.distinctEnd);
+  return event.distinctIsNumber ? JSON.stringify(String(Number(literal))) : literal;
 }

@@ -2,10 +2,8 @@
 // Ingest has checked that each carries the properties it needs; a record that still lacks them is
 // left alone here rather than guessed at.
 
-import type { EventEnvelope } from "../queue/envelope.js";
+import { type EventEnvelope, IDENTITY_EVENTS } from "../queue/envelope.js";
 import type { IdentityRequest } from "./alias-store.js";
-
-const IDENTITY_EVENTS: ReadonlySet<string> = new Set(["$create_alias", "$identify", "$merge"]);
 
 export function isIdentityEvent(envelope: EventEnvelope): boolean {
   return IDENTITY_EVENTS.has(envelope.record.event);

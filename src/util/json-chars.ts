@@ -27,3 +27,27 @@ export const CHAR = {
   openBrace: 123,
   closeBrace: 125,
 } as const;
+
+export function isDigit(c: number): boolean {
+  return c >= CHAR.zero && c <= CHAR.nine;
+}
+
+/** Where the JSON number at `at` ends; -1 when the grammar is broken. */
+export function numberEnd(b: Uint8Array, at: number): number {
+  let i = at;
+  if (b[i] === CHAR.minus) i++;
+  if (b[i] === CHAR.zero) i++;
+  else if (b[i] >= CHAR.one && b[i] <= CHAR.nine) while (isDigit(b[i])) i++;
+  else return -1;
+  if (b[i] === CHAR.dot) {
+    if (!isDigit(b[++i])) return -1;
+    while (isDigit(b[i])) i++;
+  }
+  if (b[i] === CHAR.lowerE || b[i] === CHAR.upperE) {
+    i++;
+    if (b[i] === CHAR.plus || b[i] === CHAR.minus) i++;
+    if (!isDigit(b[i])) return -1;
+    while (isDigit(b[i])) i++;
+  }
+  return i;
+}

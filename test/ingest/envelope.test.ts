@@ -20,9 +20,35 @@ describe("queue envelope", () => {
       p: 7,
       t: 1_700_000_000_123,
       g: 1,
+      e: 1_700_000_000.123,
+      i: "u1",
       d: envelope.record,
     });
     assert.deepEqual(decodeEnvelope(payload), envelope);
+  });
+
+  test("an ordinary event's head sums up its time and distinct id; an identity event's does not", () => {
+    const event = (name: string, properties: Record<string, unknown>) =>
+      JSON.parse(
+        encodeEnvelope({
+          kind: "event",
+          projectId: 1,
+          receivedAt: 5,
+          insertIdGenerated: false,
+          record: { event: name, properties: { time: 1.5, $insert_id: "x", ...properties } },
+        }).toString(),
+      );
+    const quoted = event("E", { distinct_id: 'a"\\\u0000' });
+    assert.deepEqual([quoted.e, quoted.i], [1.5, 'a"\\\u0000']);
+    const anonymous = event("E", {});
+    assert.deepEqual([anonymous.e, Object.hasOwn(anonymous, "i")], [1.5, false]);
+    for (const name of ["$create_alias", "$identify", "$merge"]) {
+      const identity = event(name, { distinct_id: "u" });
+      assert.ok(!Object.hasOwn(identity, "e") && !Object.hasOwn(identity, "i"), name);
+    }
+    // A record the decoder would refuse is not summed up either: the processor must decode it.
+    assert.ok(!Object.hasOwn(event("E", { distinct_id: 5 }), "e"));
+    assert.ok(!Object.hasOwn(event("E", { time: "1" }), "e"));
   });
 
   test("an event with its own $insert_id carries no generated flag", () => {

@@ -33,9 +33,18 @@ function slowBatch(text: string, batchRules: BatchRules): CleanBatch {
   return cleanBatch(Array.isArray(value) ? value : [value], batchRules);
 }
 
-/** An envelope as an object, with a generated $insert_id replaced by a marker once its form is checked. */
+/**
+ * An envelope as an object, with a generated $insert_id replaced by a marker once its form is
+ * checked; its head's summary, when it has one, checked against the record.
+ */
 function comparable(payload: Buffer): string {
   const envelope = JSON.parse(payload.toString("utf8"));
+  if (Object.hasOwn(envelope, "e")) {
+    const properties = envelope.d.properties;
+    assert.ok(!IDENTITY_NAMES.includes(envelope.d.event), "an identity event has no summary");
+    assert.ok(Object.is(envelope.e, properties.time), "the summary's time is the record's");
+    assert.equal(envelope.i, Object.hasOwn(properties, "distinct_id") ? properties.distinct_id : undefined);
+  }
   if (envelope.g === 1) {
     assert.match(envelope.d.properties.$insert_id, UUID);
     envelope.d.properties.$insert_id = "<generated>";

@@ -41,6 +41,15 @@ describe("decoding an event envelope together with its record's text", () => {
     assert.ok(Object.is(decoded?.envelope.record.properties.z, -0));
   });
 
+  test("finds the record past a summary, whatever its distinct id holds", () => {
+    const record = '{"event":"e","properties":{"time":1,"$insert_id":"x","distinct_id":"\\",\\"d\\":"}}';
+    const payload = Buffer.from(`{"k":"event","p":1,"t":5,"e":1,"i":"\\",\\"d\\":","d":${record}}`);
+    const decoded = decodeEventWithText(payload);
+    assert.equal(decoded?.recordText.toString("utf8"), record);
+    assert.deepEqual(decoded?.envelope, decodeEnvelope(payload));
+    assert.equal(decoded?.envelope.record.properties.distinct_id, '","d":');
+  });
+
   test("leaves any other layout to decodeEnvelope", () => {
     const record = JSON.stringify(event(false, {}).record);
     const others = [
@@ -52,6 +61,9 @@ describe("decoding an event envelope together with its record's text", () => {
       `{"k":"event", "p":12,"t":5,"d":${record}}`,
       `{"k":"engage","p":12,"t":5,"o":"$set","d":{"$distinct_id":"u","$set":{}}}`,
       `{"k":"event","p":12,"t":5,"d":${record}`,
+      `{"k":"event","p":12,"t":5,"e":1,"i":"unclosed,"d":${record}}`,
+      `{"k":"event","p":12,"t":5,"e":x,"d":${record}}`,
+      `{"k":"event","p":12,"t":5,"i":"u","d":${record}}`,
     ];
     for (const text of others) assert.equal(decodeEventWithText(Buffer.from(text)), undefined, text);
   });
