@@ -573,29 +573,35 @@ async function runPaired(root: string): Promise<void> {
       { name: "/track form POST", s: scenario("track-form", target.project) },
     ];
     const rate = async (port: number, s: Scenario, seconds: number) => {
+      const cpu = serverThreadCpuMicros();
       const result = await load("paired", port, s, "1", seconds);
-      return { result, perSecond: result["2xx"] / result.duration };
+      const cpuPerRequest = (serverThreadCpuMicros() - cpu) / result["2xx"];
+      return { result, perSecond: result["2xx"] / result.duration, cpuPerRequest };
     };
     for (const { name, s } of shapes) await probe(name, target.port, s);
     await rate(barePort, baseline, WARMUP_SECONDS);
     for (const { s } of shapes) await rate(target.port, s, WARMUP_SECONDS);
     // The processor catches up, and the seals and merges it started end, before each bare slice,
     // so the bare server never shares the cores with Tally's background work.
+    const bareCpu: number[] = [];
     const bareSlice = async () => {
       await drain(target);
       await settle();
-      return (await rate(barePort, baseline, SLICE_SECONDS)).perSecond;
+      const { perSecond, cpuPerRequest } = await rate(barePort, baseline, SLICE_SECONDS);
+      bareCpu.push(cpuPerRequest);
+      return perSecond;
     };
     await sleep(300);
     const before = target.stats();
     const bares = [await bareSlice()];
-    const tallies = shapes.map(() => [] as number[]);
+    const tallies = shapes.map(() => ({ rates: [] as number[], cpu: [] as number[] }));
     let acknowledged = 0;
     for (let pair = 0; pair < PAIRED; pair++) {
       for (const [i, { s }] of shapes.entries()) {
-        const { result, perSecond } = await rate(target.port, s, SLICE_SECONDS);
+        const { result, perSecond, cpuPerRequest } = await rate(target.port, s, SLICE_SECONDS);
         acknowledged += result["2xx"];
-        tallies[i].push(perSecond);
+        tallies[i].rates.push(perSecond);
+        tallies[i].cpu.push(cpuPerRequest);
       }
       bares.push(await bareSlice());
     }
@@ -606,8 +612,8 @@ async function runPaired(root: string): Promise<void> {
     if (durable < acknowledged || durable > acknowledged + slop)
       throw new Error(`paired: ${acknowledged} records acknowledged but ${durable} made durable`);
     reportPaired(
-      bares,
-      shapes.map((shape, i) => ({ name: shape.name, rates: tallies[i] })),
+      { rates: bares, cpu: bareCpu },
+      shapes.map((shape, i) => ({ name: shape.name, ...tallies[i] })),
     );
   } finally {
     await target.close();
@@ -617,18 +623,28 @@ async function runPaired(root: string): Promise<void> {
   }
 }
 
-function reportPaired(bares: readonly number[], rows: readonly { name: string; rates: number[] }[]) {
+/** Slices of one kind: requests/s, and the server thread's CPU µs per request, slice by slice. */
+interface Slices {
+  readonly rates: readonly number[];
+  readonly cpu: readonly number[];
+}
+
+function reportPaired(bare: Slices, rows: readonly (Slices & { name: string })[]) {
+  const bares = bare.rates;
   console.log(
-    `\npaired slices of ${SLICE_SECONDS} s, ${CONNECTIONS} connections: bare node:http ${bares.map(fmt).join(", ")} requests/s\n`,
+    `\npaired slices of ${SLICE_SECONDS} s, ${CONNECTIONS} connections: bare node:http ${bares.map(fmt).join(", ")} requests/s, server CPU ${median(bare.cpu).toFixed(1)} µs/request (median)\n`,
   );
-  console.log("| Tally | × the bare slices around it, median | each pair | requests/s, median |");
-  console.log("| --- | ---: | --- | ---: |");
+  console.log(
+    "| Tally | × the bare slices around it, median | each pair | requests/s, median | server CPU µs/request, median |",
+  );
+  console.log("| --- | ---: | --- | ---: | ---: |");
   const medians = new Map<string, number>();
-  for (const { name, rates } of rows) {
+  for (const { name, rates, cpu } of rows) {
     const ratios = rates.map((r, i) => r / ((bares[i] + bares[i + 1]) / 2));
     medians.set(name, median(ratios));
     const each = ratios.map((r) => r.toFixed(2)).join(", ");
-    console.log(`| ${name} | ${median(ratios).toFixed(2)}× | ${each} | ${fmt(median(rates))} |`);
+    const cpuText = `${median(cpu).toFixed(1)} (${cpu.map((c) => c.toFixed(1)).join(", ")})`;
+    console.log(`| ${name} | ${median(ratios).toFixed(2)}× | ${each} | ${fmt(median(rates))} | ${cpuText} |`);
   }
   // goals() asks by the rows' names ("Tally /track GET…").
   const ratioOf = (prefix: string) => [...medians].find(([name]) => `Tally ${name}`.startsWith(prefix))?.[1];
