@@ -573,10 +573,12 @@ async function runPaired(root: string): Promise<void> {
       { name: "/track form POST", s: scenario("track-form", target.project) },
     ];
     const rate = async (port: number, s: Scenario, seconds: number) => {
-      const cpu = serverThreadCpuMicros();
+      const cpu = cpuNow();
       const result = await load("paired", port, s, "1", seconds);
-      const cpuPerRequest = (serverThreadCpuMicros() - cpu) / result["2xx"];
-      return { result, perSecond: result["2xx"] / result.duration, cpuPerRequest };
+      const spent = cpuSince(cpu);
+      const cpuPerRequest = spent.server / result["2xx"];
+      const otherPerRequest = (spent.process - spent.server) / result["2xx"];
+      return { result, perSecond: result["2xx"] / result.duration, cpuPerRequest, otherPerRequest };
     };
     for (const { name, s } of shapes) await probe(name, target.port, s);
     await rate(barePort, baseline, WARMUP_SECONDS);
@@ -584,24 +586,31 @@ async function runPaired(root: string): Promise<void> {
     // The processor catches up, and the seals and merges it started end, before each bare slice,
     // so the bare server never shares the cores with Tally's background work.
     const bareCpu: number[] = [];
+    const bareOther: number[] = [];
     const bareSlice = async () => {
       await drain(target);
       await settle();
-      const { perSecond, cpuPerRequest } = await rate(barePort, baseline, SLICE_SECONDS);
+      const { perSecond, cpuPerRequest, otherPerRequest } = await rate(barePort, baseline, SLICE_SECONDS);
       bareCpu.push(cpuPerRequest);
+      bareOther.push(otherPerRequest);
       return perSecond;
     };
     await sleep(300);
     const before = target.stats();
     const bares = [await bareSlice()];
-    const tallies = shapes.map(() => ({ rates: [] as number[], cpu: [] as number[] }));
+    const tallies = shapes.map(() => ({ rates: [] as number[], cpu: [] as number[], other: [] as number[] }));
     let acknowledged = 0;
     for (let pair = 0; pair < PAIRED; pair++) {
       for (const [i, { s }] of shapes.entries()) {
-        const { result, perSecond, cpuPerRequest } = await rate(target.port, s, SLICE_SECONDS);
+        const { result, perSecond, cpuPerRequest, otherPerRequest } = await rate(
+          target.port,
+          s,
+          SLICE_SECONDS,
+        );
         acknowledged += result["2xx"];
         tallies[i].rates.push(perSecond);
         tallies[i].cpu.push(cpuPerRequest);
+        tallies[i].other.push(otherPerRequest);
       }
       bares.push(await bareSlice());
     }
@@ -612,7 +621,7 @@ async function runPaired(root: string): Promise<void> {
     if (durable < acknowledged || durable > acknowledged + slop)
       throw new Error(`paired: ${acknowledged} records acknowledged but ${durable} made durable`);
     reportPaired(
-      { rates: bares, cpu: bareCpu },
+      { rates: bares, cpu: bareCpu, other: bareOther },
       shapes.map((shape, i) => ({ name: shape.name, ...tallies[i] })),
     );
   } finally {
@@ -623,28 +632,34 @@ async function runPaired(root: string): Promise<void> {
   }
 }
 
-/** Slices of one kind: requests/s, and the server thread's CPU µs per request, slice by slice. */
+/**
+ * Slices of one kind, slice by slice: requests/s, and CPU µs per request of the server thread and
+ * of the process's other threads (autocannon's, and Tally's background work: processing, sealing).
+ */
 interface Slices {
   readonly rates: readonly number[];
   readonly cpu: readonly number[];
+  readonly other: readonly number[];
 }
 
 function reportPaired(bare: Slices, rows: readonly (Slices & { name: string })[]) {
   const bares = bare.rates;
   console.log(
-    `\npaired slices of ${SLICE_SECONDS} s, ${CONNECTIONS} connections: bare node:http ${bares.map(fmt).join(", ")} requests/s, server CPU ${median(bare.cpu).toFixed(1)} µs/request (median)\n`,
+    `\npaired slices of ${SLICE_SECONDS} s, ${CONNECTIONS} connections: bare node:http ${bares.map(fmt).join(", ")} requests/s; CPU µs/request, medians: server ${median(bare.cpu).toFixed(1)}, other threads ${median(bare.other).toFixed(1)} (autocannon)\n`,
   );
   console.log(
-    "| Tally | × the bare slices around it, median | each pair | requests/s, median | server CPU µs/request, median |",
+    "| Tally | × the bare slices around it, median | each pair | requests/s, median | server CPU µs/request, median (each) | other threads' CPU µs/request, median |",
   );
-  console.log("| --- | ---: | --- | ---: | ---: |");
+  console.log("| --- | ---: | --- | ---: | ---: | ---: |");
   const medians = new Map<string, number>();
-  for (const { name, rates, cpu } of rows) {
+  for (const { name, rates, cpu, other } of rows) {
     const ratios = rates.map((r, i) => r / ((bares[i] + bares[i + 1]) / 2));
     medians.set(name, median(ratios));
     const each = ratios.map((r) => r.toFixed(2)).join(", ");
     const cpuText = `${median(cpu).toFixed(1)} (${cpu.map((c) => c.toFixed(1)).join(", ")})`;
-    console.log(`| ${name} | ${median(ratios).toFixed(2)}× | ${each} | ${fmt(median(rates))} | ${cpuText} |`);
+    console.log(
+      `| ${name} | ${median(ratios).toFixed(2)}× | ${each} | ${fmt(median(rates))} | ${cpuText} | ${median(other).toFixed(1)} |`,
+    );
   }
   // goals() asks by the rows' names ("Tally /track GET…").
   const ratioOf = (prefix: string) => [...medians].find(([name]) => `Tally ${name}`.startsWith(prefix))?.[1];
