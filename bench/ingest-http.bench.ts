@@ -24,7 +24,8 @@
 // machine's speed drifts between minutes), and ends with the median of each row's in-round ratio.
 // INGEST_BENCH_IMPORT_THREADS sets the threads that clean large /import bodies (0: none, all on the
 // server's thread; default as `tally serve`). INGEST_BENCH_PAIRED=8 measures the /track goal in
-// slices instead of rows: see runPaired.
+// slices instead of rows: see runPaired; with INGEST_BENCH_PAIRED_STAGE=1 the ingest stage alone
+// takes its own slices beside the whole server, to show what the back thread costs.
 
 import { readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -66,6 +67,7 @@ const ROUNDS = Number(process.env.INGEST_BENCH_ROUNDS ?? 1);
 /** Pairs of slices in the paired measurement (runPaired); 0: the rows instead. */
 const PAIRED = Number(process.env.INGEST_BENCH_PAIRED ?? 0);
 const SLICE_SECONDS = Number(process.env.INGEST_BENCH_SLICE_SECONDS ?? 3);
+const PAIRED_STAGE = process.env.INGEST_BENCH_PAIRED_STAGE === "1";
 
 // autocannon ships no types: the part of its API used here.
 interface LoadOptions {
@@ -564,14 +566,22 @@ function reportMedians(rounds: readonly (readonly Measured[])[]): void {
 async function runPaired(root: string): Promise<void> {
   const bare = bareServer();
   const barePort = await listen(bare);
-  const dataDir = await mkdtemp(join(root, "tally-"));
-  const target = await startWholeServer(dataDir);
+  const target = await startWholeServer(await mkdtemp(join(root, "tally-")));
+  const targets = [{ label: "", target }];
+  if (PAIRED_STAGE) {
+    const stage = await startIngestStage(await mkdtemp(join(root, "stage-")));
+    targets.push({ label: "ingest stage only: ", target: stage });
+  }
   try {
     const baseline: Scenario = { path: "/", method: "GET", connections: CONNECTIONS, records: 1 };
-    const shapes = [
-      { name: "/track GET", s: scenario("track-get", target.project) },
-      { name: "/track form POST", s: scenario("track-form", target.project) },
-    ];
+    const shapes = (["track-get", "track-form"] as const).flatMap((shape) =>
+      targets.map(({ label, target }) => ({
+        name: `${label}/track ${shape === "track-get" ? "GET" : "form POST"}`,
+        s: scenario(shape, target.project),
+        target,
+        acknowledged: 0,
+      })),
+    );
     const rate = async (port: number, s: Scenario, seconds: number) => {
       const cpu = cpuNow();
       const result = await load("paired", port, s, "1", seconds);
@@ -580,9 +590,9 @@ async function runPaired(root: string): Promise<void> {
       const otherPerRequest = (spent.process - spent.server) / result["2xx"];
       return { result, perSecond: result["2xx"] / result.duration, cpuPerRequest, otherPerRequest };
     };
-    for (const { name, s } of shapes) await probe(name, target.port, s);
+    for (const { name, s, target } of shapes) await probe(name, target.port, s);
     await rate(barePort, baseline, WARMUP_SECONDS);
-    for (const { s } of shapes) await rate(target.port, s, WARMUP_SECONDS);
+    for (const { s, target } of shapes) await rate(target.port, s, WARMUP_SECONDS);
     // The processor catches up, and the seals and merges it started end, before each bare slice,
     // so the bare server never shares the cores with Tally's background work.
     const bareCpu: number[] = [];
@@ -596,18 +606,17 @@ async function runPaired(root: string): Promise<void> {
       return perSecond;
     };
     await sleep(300);
-    const before = target.stats();
+    const before = targets.map(({ target }) => target.stats().records);
     const bares = [await bareSlice()];
     const tallies = shapes.map(() => ({ rates: [] as number[], cpu: [] as number[], other: [] as number[] }));
-    let acknowledged = 0;
     for (let pair = 0; pair < PAIRED; pair++) {
-      for (const [i, { s }] of shapes.entries()) {
+      for (const [i, shape] of shapes.entries()) {
         const { result, perSecond, cpuPerRequest, otherPerRequest } = await rate(
-          target.port,
-          s,
+          shape.target.port,
+          shape.s,
           SLICE_SECONDS,
         );
-        acknowledged += result["2xx"];
+        shape.acknowledged += result["2xx"];
         tallies[i].rates.push(perSecond);
         tallies[i].cpu.push(cpuPerRequest);
         tallies[i].other.push(otherPerRequest);
@@ -616,19 +625,21 @@ async function runPaired(root: string): Promise<void> {
     }
     await drain(target);
     await sleep(300);
-    const durable = target.stats().records - before.records;
-    const slop = PAIRED * shapes.length * CONNECTIONS;
-    if (durable < acknowledged || durable > acknowledged + slop)
-      throw new Error(`paired: ${acknowledged} records acknowledged but ${durable} made durable`);
+    for (const [k, { label, target }] of targets.entries()) {
+      const acknowledged = shapes.reduce((sum, s) => sum + (s.target === target ? s.acknowledged : 0), 0);
+      const durable = target.stats().records - before[k];
+      const slop = PAIRED * shapes.length * CONNECTIONS;
+      if (durable < acknowledged || durable > acknowledged + slop)
+        throw new Error(`paired ${label}: ${acknowledged} records acknowledged but ${durable} made durable`);
+    }
     reportPaired(
       { rates: bares, cpu: bareCpu, other: bareOther },
       shapes.map((shape, i) => ({ name: shape.name, ...tallies[i] })),
     );
   } finally {
-    await target.close();
+    for (const { target } of targets) await target.close();
     bare.closeAllConnections();
     await new Promise((resolve) => bare.close(resolve));
-    await rm(dataDir, { recursive: true, force: true });
   }
 }
 
