@@ -11,6 +11,7 @@
 // slow path, which gives the exact answer and the exact error. A text it cannot read at all is
 // handed back whole (undefined), for JSON.parse to accept or to name the syntax error.
 
+import { IDENTITY_EVENTS as IDENTITY_EVENT_NAMES } from "../queue/envelope.js";
 import { CHAR } from "../util/json-chars.js";
 import { MAX_LIST_ITEMS, MAX_NESTING, MAX_PROPERTIES, MAX_STRING_CHARS } from "./limits.js";
 
@@ -93,7 +94,7 @@ const NO_NAMES: readonly string[] = [];
 const ESCAPE_OR_CONTROL = /[\u0000-\u001f\\]/;
 
 /** Events the slow path checks for the ids they link (validate-event.ts). */
-const IDENTITY_EVENTS: readonly string[] = ["$create_alias", "$identify", "$merge"];
+const IDENTITY_EVENTS: readonly string[] = [...IDENTITY_EVENT_NAMES];
 
 class Scan {
   pos = 0;

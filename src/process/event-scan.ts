@@ -11,13 +11,13 @@
 // Hot path: a few byte compares per summarised event, one pass over the bytes of another; no
 // allocation but the distinct id's string.
 
-import { EventHead } from "../queue/envelope.js";
+import { EventHead, IDENTITY_EVENTS } from "../queue/envelope.js";
 import { CHAR, isDigit, numberEnd } from "../util/json-chars.js";
 
 /** Containers nested deeper than this are left to JSON.parse (and the recursion here stays short). */
 export const MAX_DEPTH = 256;
 
-const IDENTITY_EVENTS = ["$create_alias", "$identify", "$merge"].map(bytes);
+const IDENTITY_NAMES = Array.from(IDENTITY_EVENTS, bytes);
 
 const KEY = {
   event: bytes("event"),
@@ -124,7 +124,7 @@ export class EventScan {
     // An escaped name might spell an identity event: JSON.parse decides.
     if (this.eventAt < 0 || this.eventEscaped || !this.propertiesFound) return false;
     if (this.timeAt < 0 || !this.insertIdFound) return false;
-    for (const name of IDENTITY_EVENTS) if (this.equals(this.eventAt, this.eventEnd, name)) return false;
+    for (const name of IDENTITY_NAMES) if (this.equals(this.eventAt, this.eventEnd, name)) return false;
     this.time = numberAt(b, this.timeAt, this.timeEnd);
     this.distinctId = this.idAt < 0 ? "" : this.decodeString(this.idAt, this.idEnd, this.idEscaped);
     return true;
