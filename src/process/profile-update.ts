@@ -1,6 +1,7 @@
 // One `/engage` or `/groups` record as the profile store applies it, and the parser that turns the
 // record as it arrived (already JSON) into one (spec/ingestion.md, "Profiles and groups").
 
+import { UPDATE_OPERATIONS } from "../queue/envelope.js";
 import { isList, type JsonValue } from "./profile-json.js";
 
 export type ProfileTarget =
@@ -38,16 +39,8 @@ export type ParsedProfileUpdate =
   | { readonly ok: true; readonly update: ProfileUpdate }
   | { readonly ok: false; readonly field: string; readonly message: string };
 
-const OPERATIONS = new Set([
-  "$set",
-  "$set_once",
-  "$add",
-  "$append",
-  "$union",
-  "$remove",
-  "$unset",
-  "$delete",
-]);
+/** The operations ingest accepts (queue/envelope.ts names them for both stages). */
+const OPERATIONS: ReadonlySet<string> = new Set(UPDATE_OPERATIONS);
 
 /** Largest |ms| a Date can hold; `$last_seen` is written from the update's time. */
 const MAX_TIME_MS = 8.64e15;
