@@ -219,8 +219,7 @@ async function startIngestStage(dataDir: string, durable = true): Promise<Target
     project,
     stats,
     async close() {
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
+      await closeServer(server);
       await importThreads?.close();
       await queue.close();
       registry.close();
@@ -247,8 +246,7 @@ async function startQueueAlone(dataDir: string): Promise<Target> {
     project: { id: 1, name: "none", token: "none", secret: "none", timeZone: "UTC" },
     stats: () => queue.stats(),
     async close() {
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
+      await closeServer(server);
       await queue.close();
     },
   };
@@ -324,9 +322,12 @@ function runLaneAlone(): Promise<Measured> {
   return runAnswering1("HTTP lane alone, answers 1 (no ingestion)", lane);
 }
 
+/** What the servers that answer `1` to anything are sent: a short GET. */
+const ANSWER_1: Scenario = { path: "/", method: "GET", connections: CONNECTIONS, records: 1 };
+
 async function runAnswering1(name: string, server: Server): Promise<Measured> {
   const port = await listen(server);
-  const s: Scenario = { path: "/", method: "GET", connections: CONNECTIONS, records: 1 };
+  const s = ANSWER_1;
   try {
     await load(name, port, s, "1", WARMUP_SECONDS);
     const busy = performance.eventLoopUtilization();
@@ -334,8 +335,7 @@ async function runAnswering1(name: string, server: Server): Promise<Measured> {
     const result = await load(name, port, s, "1", SECONDS);
     return measured(name, s, result, performance.eventLoopUtilization(busy).utilization, cpuSince(cpu));
   } finally {
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
+    await closeServer(server);
   }
 }
 
@@ -469,6 +469,12 @@ function listen(server: Server): Promise<number> {
   );
 }
 
+/** Stops a server at once, kept-alive connections and all. */
+async function closeServer(server: Server): Promise<void> {
+  server.closeAllConnections();
+  await new Promise((resolve) => server.close(resolve));
+}
+
 function fmt(n: number): string {
   return Math.round(n).toLocaleString("en-US");
 }
@@ -573,7 +579,6 @@ async function runPaired(root: string): Promise<void> {
     targets.push({ label: "ingest stage only: ", target: stage });
   }
   try {
-    const baseline: Scenario = { path: "/", method: "GET", connections: CONNECTIONS, records: 1 };
     const shapes = (["track-get", "track-form"] as const).flatMap((shape) =>
       targets.map(({ label, target }) => ({
         name: `${label}/track ${shape === "track-get" ? "GET" : "form POST"}`,
@@ -591,7 +596,7 @@ async function runPaired(root: string): Promise<void> {
       return { result, perSecond: result["2xx"] / result.duration, cpuPerRequest, otherPerRequest };
     };
     for (const { name, s, target } of shapes) await probe(name, target.port, s);
-    await rate(barePort, baseline, WARMUP_SECONDS);
+    await rate(barePort, ANSWER_1, WARMUP_SECONDS);
     for (const { s, target } of shapes) await rate(target.port, s, WARMUP_SECONDS);
     // The processor catches up, and the seals and merges it started end, before each bare slice,
     // so the bare server never shares the cores with Tally's background work.
@@ -600,7 +605,7 @@ async function runPaired(root: string): Promise<void> {
     const bareSlice = async () => {
       await drain(target);
       await settle();
-      const { perSecond, cpuPerRequest, otherPerRequest } = await rate(barePort, baseline, SLICE_SECONDS);
+      const { perSecond, cpuPerRequest, otherPerRequest } = await rate(barePort, ANSWER_1, SLICE_SECONDS);
       bareCpu.push(cpuPerRequest);
       bareOther.push(otherPerRequest);
       return perSecond;
@@ -638,8 +643,7 @@ async function runPaired(root: string): Promise<void> {
     );
   } finally {
     for (const { target } of targets) await target.close();
-    bare.closeAllConnections();
-    await new Promise((resolve) => bare.close(resolve));
+    await closeServer(bare);
   }
 }
 

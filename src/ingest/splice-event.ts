@@ -73,11 +73,12 @@ function splicedProperties(
     json += text.slice(at, start) + value;
     at = end;
   };
-  const distinctNumber = event.distinctIsNumber && event.distinctStart !== -1;
-  const distinctFirst = distinctNumber && event.distinctStart < event.timeStart;
-  if (distinctFirst) replace(event.distinctStart, event.distinctEnd, distinctId!);
+  // A numeric distinct id is rewritten as the string the slow path makes of it.
+  const numericId = event.distinctIsNumber && event.distinctStart !== -1 ? distinctId : undefined;
+  const distinctFirst = numericId !== undefined && event.distinctStart < event.timeStart;
+  if (distinctFirst) replace(event.distinctStart, event.distinctEnd, numericId);
   if (event.timeStart !== -1) replace(event.timeStart, event.timeEnd, time);
-  if (distinctNumber && !distinctFirst) replace(event.distinctStart, event.distinctEnd, distinctId!);
+  if (numericId !== undefined && !distinctFirst) replace(event.distinctStart, event.distinctEnd, numericId);
   json += text.slice(at, event.propsEnd - 1);
   // Added in the order cleanEvent adds them, so both paths write the same object.
   let separator = event.members > 0 ? "," : "";
