@@ -13,9 +13,11 @@
 // before it answers (no ingestion work at all): the floor durability alone sets. Two rows split the
 // cost further: Tally's HTTP lane answering `1` with nothing behind it (its transport against
 // node:http's), and the ingestion stage with a sink that keeps nothing (ingestion without the disk).
-// "server CPU µs/request" is the server thread's own CPU time per request, from /proc; "other
-// threads' CPU" the rest of the process's, in cores: on a bare row that is autocannon's, and near
-// 100 % it says the load generator limits the baseline as much as the server does.
+// "server CPU µs/request" is the server thread's own CPU time per request, from /proc; "server
+// waiting for a core" the share of the row that thread was ready to run but had no core (its
+// schedstat run delay: what the other threads and processes took from it); "other threads' CPU"
+// the rest of the process's CPU, in cores: on a bare row that is autocannon's, and near 100 % it
+// says the load generator limits the baseline as much as the server does.
 //
 // INGEST_BENCH_LOAD=main runs autocannon on the server's thread instead; INGEST_BENCH_SECONDS
 // changes the measured time of each row (default 10, after a 2 s warm-up); INGEST_BENCH_ROWS=a,b
@@ -125,6 +127,11 @@ interface Measured {
   readonly serverBusy: number;
   /** CPU the server's thread spent per request, in µs (Linux; NaN elsewhere). */
   readonly cpuMicros: number;
+  /**
+   * Share of the row the server's thread was ready to run but waited for a core (Linux's
+   * schedstat run delay; NaN elsewhere): what the other threads and processes took from it.
+   */
+  readonly serverWaiting: number;
   /**
    * CPU of the process's other threads, in cores: autocannon's above all, then Tally's back thread
    * and thread pools. Near 1 on a bare row, the load generator is as much the limit as the server.
@@ -339,20 +346,28 @@ async function runAnswering1(name: string, server: Server): Promise<Measured> {
   }
 }
 
-/** CPU time, in µs, of this process's main thread (the server's) and of all its threads. */
+/**
+ * CPU time, in µs, of this process's main thread (the server's) and of all its threads; and how
+ * long the main thread waited, ready, for a core, in µs.
+ */
 interface CpuTimes {
   readonly server: number;
   readonly process: number;
+  readonly serverWait: number;
 }
 
 function cpuNow(): CpuTimes {
   const { user, system } = process.cpuUsage();
-  return { server: serverThreadCpuMicros(), process: user + system };
+  return { server: serverThreadCpuMicros(), process: user + system, serverWait: serverThreadWaitMicros() };
 }
 
 function cpuSince(before: CpuTimes): CpuTimes {
   const now = cpuNow();
-  return { server: now.server - before.server, process: now.process - before.process };
+  return {
+    server: now.server - before.server,
+    process: now.process - before.process,
+    serverWait: now.serverWait - before.serverWait,
+  };
 }
 
 /** CPU time of this process's main thread (the server's), in µs; NaN where /proc does not say. */
@@ -362,6 +377,19 @@ function serverThreadCpuMicros(): number {
     // Fields after the command name: utime and stime are the 12th and 13th, in clock ticks (100 Hz).
     const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
     return (Number(fields[11]) + Number(fields[12])) * 10_000;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/**
+ * How long this process's main thread has waited on a run queue, ready but without a core, in µs:
+ * the second field of its schedstat (nanoseconds); NaN where /proc does not say.
+ */
+function serverThreadWaitMicros(): number {
+  try {
+    const schedstat = readFileSync(`/proc/self/task/${process.pid}/schedstat`, "utf8");
+    return Number(schedstat.split(" ")[1]) / 1000;
   } catch {
     return Number.NaN;
   }
@@ -459,6 +487,7 @@ function measured(
     eventsPerSecond: requestsPerSecond * s.records,
     serverBusy,
     cpuMicros: cpuSpent.server / result["2xx"],
+    serverWaiting: cpuSpent.serverWait / (result.duration * 1e6),
     otherThreads: (cpuSpent.process - cpuSpent.server) / (result.duration * 1e6),
   };
 }
@@ -479,6 +508,10 @@ function fmt(n: number): string {
   return Math.round(n).toLocaleString("en-US");
 }
 
+function percent(share: number): string {
+  return Number.isNaN(share) ? "–" : `${Math.round(share * 100)}%`;
+}
+
 function backlogText(backlog: Measured["backlog"]): string {
   if (backlog === undefined) return "– (no processor)";
   return `${fmt(backlog.records)} (${backlog.drainSeconds.toFixed(1)} s)`;
@@ -487,9 +520,9 @@ function backlogText(backlog: Measured["backlog"]): string {
 function report(rows: readonly Measured[]): void {
   const baseline = rows[0].requestsPerSecond;
   console.log(
-    "\n| row | requests/s | p50 / p99 ms | × baseline | events/s | fsyncs/s | records/fsync | fsync ms | server busy | server CPU µs/request | other threads' CPU | unprocessed at end (drained in) |",
+    "\n| row | requests/s | p50 / p99 ms | × baseline | events/s | fsyncs/s | records/fsync | fsync ms | server busy | server waiting for a core | server CPU µs/request | other threads' CPU | unprocessed at end (drained in) |",
   );
-  console.log("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+  console.log("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
   for (const row of rows) {
     // A 2,000-event request does not compare with the baseline's: only single-event rows get a ratio.
     const single = row.eventsPerSecond === row.requestsPerSecond;
@@ -499,7 +532,7 @@ function report(rows: readonly Measured[]): void {
       f === undefined ? "– | – | –" : `${fmt(f.perSecond)} | ${fmt(f.recordsEach)} | ${f.meanMs.toFixed(2)}`;
     console.log(
       `| ${row.name} | ${fmt(row.requestsPerSecond)} | ${row.p50} / ${row.p99} | ${ratio} | ` +
-        `${fmt(row.eventsPerSecond)} | ${fsync} | ${Math.round(row.serverBusy * 100)}% | ${row.cpuMicros.toFixed(1)} | ${Math.round(row.otherThreads * 100)}% | ${backlogText(row.backlog)} |`,
+        `${fmt(row.eventsPerSecond)} | ${fsync} | ${percent(row.serverBusy)} | ${percent(row.serverWaiting)} | ${row.cpuMicros.toFixed(1)} | ${Math.round(row.otherThreads * 100)}% | ${backlogText(row.backlog)} |`,
     );
   }
   const row = (prefix: string) => rows.find((r) => r.name.startsWith(prefix));
@@ -593,7 +626,8 @@ async function runPaired(root: string): Promise<void> {
       const spent = cpuSince(cpu);
       const cpuPerRequest = spent.server / result["2xx"];
       const otherPerRequest = (spent.process - spent.server) / result["2xx"];
-      return { result, perSecond: result["2xx"] / result.duration, cpuPerRequest, otherPerRequest };
+      const waiting = spent.serverWait / (result.duration * 1e6);
+      return { result, perSecond: result["2xx"] / result.duration, cpuPerRequest, otherPerRequest, waiting };
     };
     for (const { name, s, target } of shapes) await probe(name, target.port, s);
     await rate(barePort, ANSWER_1, WARMUP_SECONDS);
@@ -602,29 +636,33 @@ async function runPaired(root: string): Promise<void> {
     // so the bare server never shares the cores with Tally's background work.
     const bareCpu: number[] = [];
     const bareOther: number[] = [];
+    const bareWait: number[] = [];
     const bareSlice = async () => {
       await drain(target);
       await settle();
-      const { perSecond, cpuPerRequest, otherPerRequest } = await rate(barePort, ANSWER_1, SLICE_SECONDS);
-      bareCpu.push(cpuPerRequest);
-      bareOther.push(otherPerRequest);
-      return perSecond;
+      const slice = await rate(barePort, ANSWER_1, SLICE_SECONDS);
+      bareCpu.push(slice.cpuPerRequest);
+      bareOther.push(slice.otherPerRequest);
+      bareWait.push(slice.waiting);
+      return slice.perSecond;
     };
     await sleep(300);
     const before = targets.map(({ target }) => target.stats().records);
     const bares = [await bareSlice()];
-    const tallies = shapes.map(() => ({ rates: [] as number[], cpu: [] as number[], other: [] as number[] }));
+    const tallies = shapes.map(() => ({
+      rates: [] as number[],
+      cpu: [] as number[],
+      other: [] as number[],
+      wait: [] as number[],
+    }));
     for (let pair = 0; pair < PAIRED; pair++) {
       for (const [i, shape] of shapes.entries()) {
-        const { result, perSecond, cpuPerRequest, otherPerRequest } = await rate(
-          shape.target.port,
-          shape.s,
-          SLICE_SECONDS,
-        );
-        shape.acknowledged += result["2xx"];
-        tallies[i].rates.push(perSecond);
-        tallies[i].cpu.push(cpuPerRequest);
-        tallies[i].other.push(otherPerRequest);
+        const slice = await rate(shape.target.port, shape.s, SLICE_SECONDS);
+        shape.acknowledged += slice.result["2xx"];
+        tallies[i].rates.push(slice.perSecond);
+        tallies[i].cpu.push(slice.cpuPerRequest);
+        tallies[i].other.push(slice.otherPerRequest);
+        tallies[i].wait.push(slice.waiting);
       }
       bares.push(await bareSlice());
     }
@@ -638,7 +676,7 @@ async function runPaired(root: string): Promise<void> {
         throw new Error(`paired ${label}: ${acknowledged} records acknowledged but ${durable} made durable`);
     }
     reportPaired(
-      { rates: bares, cpu: bareCpu, other: bareOther },
+      { rates: bares, cpu: bareCpu, other: bareOther, wait: bareWait },
       shapes.map((shape, i) => ({ name: shape.name, ...tallies[i] })),
     );
   } finally {
@@ -648,32 +686,34 @@ async function runPaired(root: string): Promise<void> {
 }
 
 /**
- * Slices of one kind, slice by slice: requests/s, and CPU µs per request of the server thread and
- * of the process's other threads (autocannon's, and Tally's background work: processing, sealing).
+ * Slices of one kind, slice by slice: requests/s; CPU µs per request of the server thread and of
+ * the process's other threads (autocannon's, and Tally's background work: processing, sealing);
+ * the share of the slice the server thread waited for a core.
  */
 interface Slices {
   readonly rates: readonly number[];
   readonly cpu: readonly number[];
   readonly other: readonly number[];
+  readonly wait: readonly number[];
 }
 
 function reportPaired(bare: Slices, rows: readonly (Slices & { name: string })[]) {
   const bares = bare.rates;
   console.log(
-    `\npaired slices of ${SLICE_SECONDS} s, ${CONNECTIONS} connections: bare node:http ${bares.map(fmt).join(", ")} requests/s; CPU µs/request, medians: server ${median(bare.cpu).toFixed(1)}, other threads ${median(bare.other).toFixed(1)} (autocannon)\n`,
+    `\npaired slices of ${SLICE_SECONDS} s, ${CONNECTIONS} connections: bare node:http ${bares.map(fmt).join(", ")} requests/s; CPU µs/request, medians: server ${median(bare.cpu).toFixed(1)}, other threads ${median(bare.other).toFixed(1)} (autocannon); server waiting for a core ${percent(median(bare.wait))}\n`,
   );
   console.log(
-    "| Tally | × the bare slices around it, median | each pair | requests/s, median | server CPU µs/request, median (each) | other threads' CPU µs/request, median |",
+    "| Tally | × the bare slices around it, median | each pair | requests/s, median | server CPU µs/request, median (each) | other threads' CPU µs/request, median | server waiting for a core, median |",
   );
-  console.log("| --- | ---: | --- | ---: | ---: | ---: |");
+  console.log("| --- | ---: | --- | ---: | ---: | ---: | ---: |");
   const medians = new Map<string, number>();
-  for (const { name, rates, cpu, other } of rows) {
+  for (const { name, rates, cpu, other, wait } of rows) {
     const ratios = rates.map((r, i) => r / ((bares[i] + bares[i + 1]) / 2));
     medians.set(name, median(ratios));
     const each = ratios.map((r) => r.toFixed(2)).join(", ");
     const cpuText = `${median(cpu).toFixed(1)} (${cpu.map((c) => c.toFixed(1)).join(", ")})`;
     console.log(
-      `| ${name} | ${median(ratios).toFixed(2)}× | ${each} | ${fmt(median(rates))} | ${cpuText} | ${median(other).toFixed(1)} |`,
+      `| ${name} | ${median(ratios).toFixed(2)}× | ${each} | ${fmt(median(rates))} | ${cpuText} | ${median(other).toFixed(1)} | ${percent(median(wait))} |`,
     );
   }
   // goals() asks by the rows' names ("Tally /track GET…").
