@@ -20,7 +20,7 @@ import { ScanPool } from "../query/engine/scan-pool.js";
 import { InProcessResultCache } from "../query/result-cache.js";
 import { connectSharedConsumer } from "../queue/shared-consumer.js";
 import { EventStore, type EventStoreOptions } from "../store/event-store.js";
-import { setThisThreadNice } from "../util/thread-priority.js";
+import { setThisThreadIdle, setThisThreadNice } from "../util/thread-priority.js";
 import type { LogFields, Logger } from "./log.js";
 
 export interface BackThreadData {
@@ -53,6 +53,12 @@ export type BackCommand = { readonly type: "close" };
  * benchmark: server and load generator) the processor falls a burst behind and catches up in
  * moments after it (nice 10 kept /track about a tenth slower than 19). The queue's disk bound (a
  * 503) is the limit if a flood never ends.
+ *
+ * Nice 19 is the floor everywhere; on Linux the thread also goes into SCHED_IDLE
+ * (thread-priority.ts). At nice 19 its core still looked busy to the kernel, so the load generator
+ * woke onto the serving thread's core instead, and the serving thread waited behind it: 73 ms a
+ * second in a /track GET row, against 13 with SCHED_IDLE (`perf sched`, docs/benchmarks.md,
+ * session 11).
  */
 const BACK_THREAD_NICE = 19;
 
@@ -67,6 +73,8 @@ const log: Logger = {
 
 async function start(data: BackThreadData) {
   setThisThreadNice(BACK_THREAD_NICE);
+  // Before anything starts a thread of its own: they inherit the policy.
+  await setThisThreadIdle();
   const registry = new ProjectRegistry(data.dataDir);
   registry.watch();
   const store = await EventStore.open(join(data.dataDir, "events"), {

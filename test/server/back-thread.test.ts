@@ -1,5 +1,8 @@
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
 import { after, before, test } from "node:test";
+import { setThisThreadNice } from "../../src/util/thread-priority.js";
 import {
   eventually,
   exportAll,
@@ -59,4 +62,39 @@ test("when the back thread dies, ingestion goes on, queries answer 503, and it c
     ids,
     [...events("before", 5), ...events("during", 7)].map((e) => e.properties.distinct_id).sort(),
   );
+});
+
+/** This process's threads as [thread id, nice value, scheduling policy] (Linux). */
+function threads(): [number, number, number][] {
+  const list: [number, number, number][] = [];
+  for (const tid of readdirSync("/proc/self/task")) {
+    try {
+      const fields = readFileSync(`/proc/self/task/${tid}/stat`, "utf8").split(") ")[1].split(" ");
+      list.push([Number(tid), Number(fields[16]), Number(fields[38])]);
+    } catch {
+      // The thread ended while the list was read.
+    }
+  }
+  return list;
+}
+
+const SCHED_IDLE = 5;
+
+test("the back thread runs below every ordinary thread (Linux: nice 19 and SCHED_IDLE), the serving thread stays ordinary", async () => {
+  if (process.platform !== "linux") {
+    // Elsewhere threads cannot be told apart, and the calls that lower one say so.
+    assert.equal(setThisThreadNice(19), false);
+    return;
+  }
+  const chrt = spawnSync("chrt", ["--version"]).status === 0;
+  const lowered = await eventually(
+    async () => threads().filter(([, nice]) => nice === 19),
+    (list) => list.length > 0,
+  );
+  assert.ok(lowered.length > 0, "a thread at nice 19: the back thread");
+  for (const [tid, , policy] of lowered) {
+    assert.equal(policy, chrt ? SCHED_IDLE : 0, `thread ${tid}'s scheduling policy`);
+  }
+  const [main] = threads().filter(([tid]) => tid === process.pid);
+  assert.deepEqual(main.slice(1), [0, 0], "the serving thread's nice value and policy");
 });
