@@ -532,7 +532,7 @@ function report(rows: readonly Measured[]): void {
       f === undefined ? "– | – | –" : `${fmt(f.perSecond)} | ${fmt(f.recordsEach)} | ${f.meanMs.toFixed(2)}`;
     console.log(
       `| ${row.name} | ${fmt(row.requestsPerSecond)} | ${row.p50} / ${row.p99} | ${ratio} | ` +
-        `${fmt(row.eventsPerSecond)} | ${fsync} | ${percent(row.serverBusy)} | ${percent(row.serverWaiting)} | ${row.cpuMicros.toFixed(1)} | ${Math.round(row.otherThreads * 100)}% | ${backlogText(row.backlog)} |`,
+        `${fmt(row.eventsPerSecond)} | ${fsync} | ${percent(row.serverBusy)} | ${percent(row.serverWaiting)} | ${row.cpuMicros.toFixed(1)} | ${percent(row.otherThreads)} | ${backlogText(row.backlog)} |`,
     );
   }
   const row = (prefix: string) => rows.find((r) => r.name.startsWith(prefix));

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync } from "node:fs";
 import { after, before, test } from "node:test";
 import { setThisThreadNice } from "../../src/util/thread-priority.js";
 import {
@@ -12,6 +12,7 @@ import {
   type TestTally,
   today,
 } from "../e2e/helpers.js";
+import { SCHED_IDLE, SCHED_OTHER, threadStat } from "../thread-stat.js";
 
 let t: TestTally;
 before(async () => {
@@ -69,16 +70,14 @@ function threads(): [number, number, number][] {
   const list: [number, number, number][] = [];
   for (const tid of readdirSync("/proc/self/task")) {
     try {
-      const fields = readFileSync(`/proc/self/task/${tid}/stat`, "utf8").split(") ")[1].split(" ");
-      list.push([Number(tid), Number(fields[16]), Number(fields[38])]);
+      const { nice, policy } = threadStat(`/proc/self/task/${tid}/stat`);
+      list.push([Number(tid), nice, policy]);
     } catch {
       // The thread ended while the list was read.
     }
   }
   return list;
 }
-
-const SCHED_IDLE = 5;
 
 test("the back thread runs below every ordinary thread (Linux: nice 19 and SCHED_IDLE), the serving thread stays ordinary", async () => {
   if (process.platform !== "linux") {
@@ -93,8 +92,8 @@ test("the back thread runs below every ordinary thread (Linux: nice 19 and SCHED
   );
   assert.ok(lowered.length > 0, "a thread at nice 19: the back thread");
   for (const [tid, , policy] of lowered) {
-    assert.equal(policy, chrt ? SCHED_IDLE : 0, `thread ${tid}'s scheduling policy`);
+    assert.equal(policy, chrt ? SCHED_IDLE : SCHED_OTHER, `thread ${tid}'s scheduling policy`);
   }
   const [main] = threads().filter(([tid]) => tid === process.pid);
-  assert.deepEqual(main.slice(1), [0, 0], "the serving thread's nice value and policy");
+  assert.deepEqual(main.slice(1), [0, SCHED_OTHER], "the serving thread's nice value and policy");
 });

@@ -1,23 +1,25 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
 import { getPriority } from "node:os";
 import { test } from "node:test";
 import { Worker } from "node:worker_threads";
+import { SCHED_IDLE, SCHED_OTHER, threadStat } from "../thread-stat.js";
 
 const linux = process.platform === "linux";
 
 /** Runs `call`, a function of the module and of helpers about the worker's own thread, in a worker. */
 async function inWorker<T>(call: string): Promise<T> {
   const entry = new URL("../../src/util/thread-priority.ts", import.meta.url).href;
+  const statEntry = new URL("../thread-stat.ts", import.meta.url).href;
   const worker = new Worker(
     `import("tsx/esm/api").then(async (tsx) => {
        const priority = await tsx.tsImport(${JSON.stringify(entry)}, ${JSON.stringify(import.meta.url)});
        const { parentPort } = await import("node:worker_threads");
-       const { readFileSync, readlinkSync } = await import("node:fs");
+       const { readlinkSync } = await import("node:fs");
        const { getPriority } = await import("node:os");
        const tid = () => Number(readlinkSync("/proc/thread-self").split("/").pop());
-       const policy = () => Number(readFileSync("/proc/thread-self/stat", "utf8").split(") ")[1].split(" ")[38]);
+       const { threadStat } = await tsx.tsImport(${JSON.stringify(statEntry)}, ${JSON.stringify(import.meta.url)});
+       const policy = () => threadStat("/proc/thread-self/stat").policy;
        parentPort.postMessage(await (${call})(priority, { tid, policy, getPriority }));
      });`,
     { eval: true },
@@ -30,11 +32,6 @@ async function inWorker<T>(call: string): Promise<T> {
   } finally {
     await worker.terminate();
   }
-}
-
-/** A thread's scheduling policy from its stat line: 0 ordinary, 5 SCHED_IDLE. */
-function policyOf(stat: string): number {
-  return Number(stat.split(") ")[1].split(" ")[38]);
 }
 
 test("a thread lowers its own priority (on Linux) without lowering the process's", async () => {
@@ -58,7 +55,9 @@ test("a thread puts itself in SCHED_IDLE where Linux and chrt allow, and the mai
   );
   const chrt = linux && spawnSync("chrt", ["--version"]).status === 0;
   // Without chrt the call says so, and the thread keeps its ordinary policy.
-  const expected = chrt ? { done: true, policy: 5 } : { done: false, policy: linux ? 0 : -1 };
+  const expected = chrt
+    ? { done: true, policy: SCHED_IDLE }
+    : { done: false, policy: linux ? SCHED_OTHER : -1 };
   assert.deepEqual(reply, expected);
-  if (linux) assert.equal(policyOf(readFileSync(`/proc/${process.pid}/stat`, "utf8")), 0);
+  if (linux) assert.equal(threadStat(`/proc/${process.pid}/stat`).policy, SCHED_OTHER);
 });
