@@ -3,7 +3,7 @@
 // JSON.parse makes "__proto__" an own data property, so parsed records are safe to hand on.
 
 import type { ParsedUrlQuery } from "node:querystring";
-import { decodeBase64 } from "./base64.js";
+import { decodeBase64Text } from "./base64.js";
 import { badRequest, IngestError } from "./ingest-error.js";
 import { describeBytes, type IngestLimits } from "./limits.js";
 import type { IngestRoute } from "./metrics.js";
@@ -38,15 +38,15 @@ export function recordsFromData(
     if (data.length * 3 > limits.maxPayloadBytes) checkPayloadSize(Buffer.byteLength(data), limits);
     return parseRecords(route, data, "data", limits);
   }
-  const bytes = decodeBase64(data);
-  if (bytes === undefined) {
+  const decoded = decodeBase64Text(data);
+  if (decoded === undefined) {
     throw badRequest(
       "bad_base64",
       "data is neither JSON nor valid base64 (standard or URL-safe alphabet, padding optional)",
     );
   }
-  checkPayloadSize(bytes.length, limits);
-  return parseRecords(route, bytes.toString("utf8"), "data (after base64 decoding)", limits);
+  checkPayloadSize(decoded.bytes, limits);
+  return parseRecords(route, decoded.text, "data (after base64 decoding)", limits);
 }
 
 /** A POST body, already inflated. An empty body falls back to the query's `data`. */

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { decodeBase64 } from "../../src/ingest/base64.js";
+import { decodeBase64, decodeBase64Text } from "../../src/ingest/base64.js";
 
 /** The rule written out plainly: one alphabet or the other, padding only at the end. */
 function reference(text: string): Buffer | undefined {
@@ -12,16 +12,41 @@ function reference(text: string): Buffer | undefined {
   return Buffer.from(digits, "base64");
 }
 
+/** What decodeBase64Text must give for the bytes the plain rule decodes. */
+function asText(bytes: Buffer | undefined): { text: string; bytes: number } | undefined {
+  return bytes === undefined ? undefined : { text: bytes.toString("utf8"), bytes: bytes.length };
+}
+
 test("standard, URL-safe, unpadded, wrapped and space-for-plus base64 decode", () => {
   const bytes = Buffer.from([0xfb, 0xff, 0xbf, 0x00, 0x41]);
   for (const text of ["+/+/AEE=", "-_-_AEE=", "-_-_AEE", "+/+/\r\nAEE=", " / /AEE="]) {
     assert.deepEqual(decodeBase64(text), bytes, text);
+    assert.deepEqual(decodeBase64Text(text), asText(bytes), text);
+  }
+});
+
+test("decoded text is read as UTF-8 whichever alphabet carried it, and counts its bytes", () => {
+  const json = JSON.stringify({ event: "Café ☕", properties: { emoji: "😀", latin1: "\u00ff" } });
+  const bytes = Buffer.from(json);
+  const standard = bytes.toString("base64");
+  for (const text of [standard, bytes.toString("base64url"), standard.replaceAll("+", " ")]) {
+    assert.deepEqual(decodeBase64Text(text), { text: json, bytes: bytes.length }, text);
+  }
+  // Bytes that are not UTF-8 read as the replacement character, as Buffer's reading gives them.
+  const notUtf8 = Buffer.from([0x7b, 0xff, 0xfe, 0x7d]);
+  assert.deepEqual(decodeBase64Text(notUtf8.toString("base64")), asText(notUtf8));
+});
+
+test("whitespace atob would skip is refused, as the plain rule does", () => {
+  for (const text of ["QU\tJD", "QUJD\r", "QU\fJD", "\tQUJD"]) {
+    assert.equal(decodeBase64Text(text), undefined, JSON.stringify(text));
   }
 });
 
 test("anything outside the alphabets is refused, not skipped", () => {
   for (const text of ["QUJD!", "QU JD€", "QUJDŁ", "QQ==QQ==", "QUJD=", "Q", "QUJDR", "QU\u0000JD", "QUJ.D"]) {
     assert.equal(decodeBase64(text), undefined, JSON.stringify(text));
+    assert.equal(decodeBase64Text(text), undefined, JSON.stringify(text));
   }
 });
 
@@ -46,6 +71,7 @@ test("agrees with the plain rule on 200,000 random texts", () => {
     const expected = reference(text);
     if (expected !== undefined) valid++;
     assert.deepEqual(decodeBase64(text), expected, JSON.stringify(text));
+    assert.deepEqual(decodeBase64Text(text), asText(expected), JSON.stringify(text));
   }
   // Both outcomes were exercised, not only refusals.
   assert.ok(valid > 20_000, `${valid} valid texts`);
