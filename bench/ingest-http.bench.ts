@@ -556,10 +556,9 @@ function report(rows: readonly Measured[]): void {
  */
 function budget(rows: readonly Measured[]): void {
   const allowed = 1e6 / (GOAL_RATIO * rows[0].requestsPerSecond);
+  const rule = `1 / (${GOAL_RATIO.toFixed(2)} × the baseline's rate)`;
   console.log(
-    `
-the serving thread's time a request, µs; the /track goal allows ${allowed.toFixed(1)} (1 / ${GOAL_RATIO.toFixed(2)}× the baseline's rate)
-`,
+    `\nthe serving thread's time a request, µs; the /track goal allows ${allowed.toFixed(1)}: ${rule}\n`,
   );
   console.log("| row | time a request | CPU | waiting for a core | blocked or idle | in flushes |");
   console.log("| --- | ---: | ---: | ---: | ---: | ---: |");

@@ -9,12 +9,6 @@ export interface DecodedText {
   readonly bytes: number;
 }
 
-/** The decoded bytes, or undefined when `text` is not base64. */
-export function decodeBase64(text: string): Buffer | undefined {
-  const digits = normalise(text);
-  return digits === undefined ? undefined : decodeDigits(digits);
-}
-
 /**
  * The decoded bytes read as UTF-8, or undefined when `text` is not base64. The standard alphabet —
  * what the browser SDK sends — goes through atob, which hands back the bytes as a one-byte string

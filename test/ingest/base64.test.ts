@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { decodeBase64, decodeBase64Text } from "../../src/ingest/base64.js";
+import { decodeBase64Text } from "../../src/ingest/base64.js";
 
 /** The rule written out plainly: one alphabet or the other, padding only at the end. */
 function reference(text: string): Buffer | undefined {
@@ -20,7 +20,6 @@ function asText(bytes: Buffer | undefined): { text: string; bytes: number } | un
 test("standard, URL-safe, unpadded, wrapped and space-for-plus base64 decode", () => {
   const bytes = Buffer.from([0xfb, 0xff, 0xbf, 0x00, 0x41]);
   for (const text of ["+/+/AEE=", "-_-_AEE=", "-_-_AEE", "+/+/\r\nAEE=", " / /AEE="]) {
-    assert.deepEqual(decodeBase64(text), bytes, text);
     assert.deepEqual(decodeBase64Text(text), asText(bytes), text);
   }
 });
@@ -45,7 +44,6 @@ test("whitespace atob would skip is refused, as the plain rule does", () => {
 
 test("anything outside the alphabets is refused, not skipped", () => {
   for (const text of ["QUJD!", "QU JD€", "QUJDŁ", "QQ==QQ==", "QUJD=", "Q", "QUJDR", "QU\u0000JD", "QUJ.D"]) {
-    assert.equal(decodeBase64(text), undefined, JSON.stringify(text));
     assert.equal(decodeBase64Text(text), undefined, JSON.stringify(text));
   }
 });
@@ -70,7 +68,6 @@ test("agrees with the plain rule on 200,000 random texts", () => {
     if (random() < 0.3) text += random() < 0.5 ? "=" : "==";
     const expected = reference(text);
     if (expected !== undefined) valid++;
-    assert.deepEqual(decodeBase64(text), expected, JSON.stringify(text));
     assert.deepEqual(decodeBase64Text(text), asText(expected), JSON.stringify(text));
   }
   // Both outcomes were exercised, not only refusals.
