@@ -492,9 +492,14 @@ function measured(
     eventsPerSecond: requestsPerSecond * s.records,
     serverBusy,
     cpuMicros: cpuSpent.server / result["2xx"],
-    serverWaiting: cpuSpent.serverWait / (result.duration * 1e6),
+    serverWaiting: waitingShare(cpuSpent, result),
     otherThreads: (cpuSpent.process - cpuSpent.server) / (result.duration * 1e6),
   };
+}
+
+/** The share of a load run the server's thread waited, ready, for a core. */
+function waitingShare(spent: CpuTimes, result: LoadResult): number {
+  return spent.serverWait / (result.duration * 1e6);
 }
 
 function listen(server: Server): Promise<number> {
@@ -529,9 +534,7 @@ function report(rows: readonly Measured[]): void {
   );
   console.log("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
   for (const row of rows) {
-    // A 2,000-event request does not compare with the baseline's: only single-event rows get a ratio.
-    const single = row.eventsPerSecond === row.requestsPerSecond;
-    const ratio = single ? `${(row.requestsPerSecond / baseline).toFixed(2)}×` : "–";
+    const ratio = singleEvent(row) ? `${(row.requestsPerSecond / baseline).toFixed(2)}×` : "–";
     const f = row.fsync;
     const fsync =
       f === undefined ? "– | – | –" : `${fmt(f.perSecond)} | ${fmt(f.recordsEach)} | ${f.meanMs.toFixed(2)}`;
@@ -546,6 +549,11 @@ function report(rows: readonly Measured[]): void {
     const found = row(prefix);
     return found === undefined ? undefined : found.requestsPerSecond / baseline;
   }, row("Tally /import")?.eventsPerSecond);
+}
+
+/** A 2,000-event request does not compare with the baseline's: only single-event rows get a ratio. */
+function singleEvent(row: Measured): boolean {
+  return row.eventsPerSecond === row.requestsPerSecond;
 }
 
 /**
@@ -563,7 +571,7 @@ function budget(rows: readonly Measured[]): void {
   console.log("| row | time a request | CPU | waiting for a core | blocked or idle | in flushes |");
   console.log("| --- | ---: | ---: | ---: | ---: | ---: |");
   for (const row of rows) {
-    if (row.eventsPerSecond !== row.requestsPerSecond) continue;
+    if (!singleEvent(row)) continue;
     const time = 1e6 / row.requestsPerSecond;
     const waiting = row.serverWaiting * time;
     const f = row.fsync;
@@ -660,7 +668,7 @@ async function runPaired(root: string): Promise<void> {
       const spent = cpuSince(cpu);
       const cpuPerRequest = spent.server / result["2xx"];
       const otherPerRequest = (spent.process - spent.server) / result["2xx"];
-      const waiting = spent.serverWait / (result.duration * 1e6);
+      const waiting = waitingShare(spent, result);
       return { result, perSecond: result["2xx"] / result.duration, cpuPerRequest, otherPerRequest, waiting };
     };
     for (const { name, s, target } of shapes) await probe(name, target.port, s);

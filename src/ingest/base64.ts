@@ -18,9 +18,11 @@ export interface DecodedText {
 export function decodeBase64Text(text: string): DecodedText | undefined {
   const digits = normalise(text);
   if (digits === undefined) return undefined;
-  const binary = digits.includes("-") || digits.includes("_") ? undefined : standardDigits(digits);
+  const expected = expectedBytes(digits);
+  const urlSafe = digits.includes("-") || digits.includes("_");
+  const binary = urlSafe ? undefined : standardDigits(digits, expected);
   if (binary === undefined) {
-    const bytes = decodeDigits(digits);
+    const bytes = decodeDigits(digits, expected);
     return bytes === undefined ? undefined : { text: bytes.toString("utf8"), bytes: bytes.length };
   }
   // One character per byte: as long as the text is ASCII it is its own UTF-8 reading.
@@ -49,13 +51,14 @@ function expectedBytes(digits: string): number {
   return ((digits.length - paddingOf(digits)) * 3) >> 2;
 }
 
-function decodeDigits(digits: string): Buffer | undefined {
+/** Buffer.from's reading of `digits`, which must decode to `expected` bytes. */
+function decodeDigits(digits: string, expected: number): Buffer | undefined {
   // Buffer.from skips a character outside both alphabets, stops at a `=` inside, and keeps only
   // the low byte of one past latin1: ASCII only, and every digit must have counted. (A regular
   // expression over the text did the same check in twice the time.)
   if (Buffer.byteLength(digits) !== digits.length) return undefined;
   const bytes = Buffer.from(digits, "base64");
-  return bytes.length === expectedBytes(digits) ? bytes : undefined;
+  return bytes.length === expected ? bytes : undefined;
 }
 
 /**
@@ -63,12 +66,12 @@ function decodeDigits(digits: string): Buffer | undefined {
  * the alphabet or a `=` inside, and skips ASCII whitespace, which this rule refuses (a lone CR, a
  * tab): a digit skipped shows as a result shorter than the digits promise.
  */
-function standardDigits(digits: string): string | undefined {
+function standardDigits(digits: string, expected: number): string | undefined {
   let binary: string;
   try {
     binary = atob(digits);
   } catch {
     return undefined;
   }
-  return binary.length === expectedBytes(digits) ? binary : undefined;
+  return binary.length === expected ? binary : undefined;
 }
