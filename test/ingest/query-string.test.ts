@@ -25,9 +25,9 @@ const PIECES = [
   "x y",
 ];
 
-function randomQuery(next: () => number): string {
+function randomQuery(next: () => number, maxPieces = 12): string {
   let text = "";
-  const length = Math.floor(next() * 12);
+  const length = Math.floor(next() * maxPieces);
   for (let i = 0; i < length; i++) text += PIECES[Math.floor(next() * PIECES.length)];
   return text;
 }
@@ -39,6 +39,17 @@ describe("parseQueryString", () => {
       const text = randomQuery(next);
       assert.deepEqual({ ...parseQueryString(text) }, { ...parse(text) }, JSON.stringify(text));
     }
+  });
+
+  it("reads fields with many escapes (past the ASCII fast path's count) as querystring does", () => {
+    const next = seededRandom(11);
+    for (let i = 0; i < 2_000; i++) {
+      const text = randomQuery(next, 120);
+      assert.deepEqual({ ...parseQueryString(text) }, { ...parse(text) }, JSON.stringify(text));
+    }
+    const json = JSON.stringify([{ event: "e", properties: { "a b": '"q"', path: "/x/y?z=1" } }]);
+    const form = new URLSearchParams({ data: json, verbose: "1" }).toString();
+    assert.deepEqual({ ...parseQueryString(form) }, { data: json, verbose: "1" });
   });
 
   it("keeps raw unicode as sent, decoding escapes around it when they are valid", () => {
