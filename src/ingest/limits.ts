@@ -6,8 +6,10 @@ export interface IngestLimits {
   /** The decoded JSON payload of one request, uncompressed (spec: 10 MB on /import). */
   readonly maxPayloadBytes: number;
   /**
-   * The HTTP body as received and again after gunzip. Above maxPayloadBytes because a form body
-   * carries the payload in base64 (4/3 of its size) or percent-encoded.
+   * The HTTP body as received and again after gunzip. Three times maxPayloadBytes because a form
+   * body carries the payload in base64 (4/3 of its size, a little more once its `+` and `/` are
+   * percent-encoded) or as percent-encoded JSON (mixpanel-python): up to three bytes a byte. A
+   * payload within the spec's 10 MB must never be refused for how it was sent.
    */
   readonly maxBodyBytes: number;
   /** One cleaned record (spec: a whole event ≤ 1 MB). */
@@ -17,7 +19,8 @@ export interface IngestLimits {
 export const DEFAULT_LIMITS: IngestLimits = {
   maxRecords: 2000,
   maxPayloadBytes: 10 * 1024 * 1024,
-  maxBodyBytes: 14 * 1024 * 1024,
+  // Room for the form's other fields (verbose, ip, …) beside a whole percent-encoded payload.
+  maxBodyBytes: 30 * 1024 * 1024 + 64 * 1024,
   maxRecordBytes: 1024 * 1024,
 };
 

@@ -163,6 +163,33 @@ describe("/import", () => {
     assert.match(body.failed_records[0].message, /at most 1 MB/);
   });
 
+  test("a payload within 10 MB is taken whatever its form body's encoding costs; one over is a 413", async () => {
+    // mixpanel-python sends /import as a percent-encoded JSON form: each "/" travels as three bytes.
+    const formOf = (path: string) => {
+      const batch = Array.from({ length: 1000 }, (_, i) => importEvent("Paths", `p-${i}`, { path }));
+      const json = JSON.stringify(batch);
+      return { payload: Buffer.byteLength(json), body: `data=${encodeURIComponent(json)}` };
+    };
+    const send = (body: string) =>
+      server.send("/import", { method: "POST", headers: { ...FORM, ...AS_ALPHA }, body });
+    const within = formOf("/".repeat(10_000));
+    assert.ok(within.payload < 10 * 1024 * 1024 && within.body.length > 2.9 * within.payload);
+    const taken = await send(within.body);
+    assert.equal(taken.status, 200, taken.text);
+    assert.equal(taken.text, "1");
+    assert.equal(events().length, 1000);
+    // Just over 10 MB of JSON, in letters that travel as they are.
+    const over = formOf("x".repeat(10_500));
+    assert.ok(over.payload > 10 * 1024 * 1024);
+    const refused = await send(over.body);
+    assert.equal(refused.status, 413);
+    assert.match(
+      (refused.json() as { error: string }).error,
+      /at most 10 MB \(10485760 bytes\) of uncompressed JSON/,
+    );
+    assert.equal(events().length, 1000);
+  });
+
   test("application/x-ndjson is accepted, gzipped too, and a broken line is named", async () => {
     const lines =
       [importEvent("L1", "l-1"), importEvent("L2", "l-2")].map((e) => JSON.stringify(e)).join("\n") + "\n\n";
