@@ -147,9 +147,11 @@ function cleanModifiers(update: Update): RecordProblem | undefined {
     }
     update.$time = ms;
   }
+  // mixpanel-python's documented idiom is meta={'$ip': 0}: the number means "none" as "0" does.
+  if (update.$ip === 0) update.$ip = "0";
   const ip = update.$ip;
   if (ip !== undefined && typeof ip !== "string") {
-    return problem("$ip", "invalid_modifier", '$ip must be an address as a string, or "0" for none');
+    return problem("$ip", "invalid_modifier", '$ip must be an address as a string, or "0" or 0 for none');
   }
   if (update.$ignore_time !== undefined) update.$ignore_time = isSet(update.$ignore_time);
   if (update.$ignore_alias !== undefined) update.$ignore_alias = isSet(update.$ignore_alias);

@@ -74,6 +74,9 @@ describe("profile and group update validation", () => {
     assert.equal(raw.$ignore_alias, false);
     assert.equal(clean(update({ $set: {}, $time: "soon" })).problem?.field, "$time");
     assert.equal(clean(update({ $set: {}, $ip: 5 })).problem?.field, "$ip");
+    const none = update({ $set: { a: 1 }, $ip: 0 });
+    assert.equal(clean(none).problem, undefined);
+    assert.equal(none.$ip, "0");
   });
 
   test("ip=1 gives the update the client address as $ip unless it names one", () => {
