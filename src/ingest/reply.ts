@@ -41,8 +41,13 @@ export function replyRecords(
 ): number {
   if (params.redirect !== undefined) return send(req, res, 302, undefined, "", { Location: params.redirect });
   if (params.img) return send(req, res, 200, "image/gif", PIXEL);
-  const ok = batch.failures.length === 0;
-  const body = params.verbose ? verboseBody(ok ? null : describeFailures(batch)) : ok ? "1" : "0";
+  // A batch is answered as accepted when any of its records was: those are durable. A client that
+  // reads 0 as "send the batch again" (mixpanel-python's buffered consumer keeps it and resends it
+  // on every flush) would apply the good records twice, and again each time; Mixpanel, too, answers
+  // 1 once one record is good. verbose=1 still names every record that was refused.
+  const accepted = batch.payloads.length > 0 || batch.failures.length === 0;
+  const error = batch.failures.length === 0 ? null : describeFailures(batch);
+  const body = params.verbose ? verboseBody(accepted, error) : accepted ? "1" : "0";
   if (params.callback !== undefined) return sendScript(req, res, 200, params.callback, body);
   return send(req, res, 200, params.verbose ? "application/json" : "text/plain; charset=utf-8", body);
 }
@@ -123,8 +128,8 @@ function failedRecord(failure: RecordFailure): Record<string, unknown> {
   };
 }
 
-function verboseBody(error: string | null): string {
-  return JSON.stringify({ status: error === null ? 1 : 0, error });
+function verboseBody(accepted: boolean, error: string | null): string {
+  return JSON.stringify({ status: accepted ? 1 : 0, error });
 }
 
 function sendScript(

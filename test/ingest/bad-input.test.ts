@@ -190,11 +190,11 @@ describe("limits", () => {
 });
 
 describe("bad records beside good ones", () => {
-  test("an unknown token rejects that record only; the reply is 0 and verbose names it", async () => {
+  test("an unknown token rejects that record only; the others are accepted (1) and verbose names it", async () => {
     const batch = [trackEvent("Good1"), trackEvent("Bad", { token: "nope" }), trackEvent("Good2")];
     const plain = await postJson("/track", batch);
     assert.equal(plain.status, 200);
-    assert.equal(plain.text, "0");
+    assert.equal(plain.text, "1");
     assert.deepEqual(
       events().map((e) => e.record.event),
       ["Good1", "Good2"],
@@ -202,13 +202,23 @@ describe("bad records beside good ones", () => {
     server.sink.clear();
     const verbose = await postJson("/track?verbose=1", batch);
     assert.deepEqual(verbose.json(), {
-      status: 0,
+      status: 1,
       error: "record 1: properties.token: no project has this token (1 of 3 records rejected, 2 accepted)",
     });
     assert.deepEqual(server.metrics.slice(0, 2), [
       { type: "rejected", reason: "unknown_token", count: 1 },
       { type: "accepted", kind: "event", count: 2 },
     ]);
+  });
+
+  test("a batch with no good record is answered 0", async () => {
+    const batch = [trackEvent("Bad1", { token: "nope" }), trackEvent("Bad2", { token: "nope" })];
+    assert.equal((await postJson("/track", batch)).text, "0");
+    assert.deepEqual((await postJson("/track?verbose=1", batch)).json(), {
+      status: 0,
+      error: "record 0: properties.token: no project has this token (2 of 2 records rejected, 0 accepted)",
+    });
+    assert.deepEqual(server.sink.batches, []);
   });
 
   test("a single bad record is answered 0 with its field and rule", async () => {

@@ -226,7 +226,7 @@ describe("/import", () => {
       body: form({ data: JSON.stringify([...batch, importEvent("F2", "f 2")]), verbose: "1", ip: "0" }),
     });
     assert.deepEqual(python.json(), {
-      status: 0,
+      status: 1,
       error:
         "record 1: properties.$insert_id: properties.$insert_id must be 1 to 36 letters, digits or '-' (1 of 2 records rejected, 1 accepted)",
     });
