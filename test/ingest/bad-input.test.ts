@@ -110,6 +110,23 @@ describe("limits", () => {
     assert.deepEqual(server.sink.batches, []);
   });
 
+  test("/engage and /groups refuse 2,001 updates with 413 too", async () => {
+    const people = Array.from({ length: 2001 }, (_, i) => ({
+      $token: ALPHA.token,
+      $distinct_id: `u${i}`,
+      $set: { a: 1 },
+    }));
+    assertError(await postJson("/engage", people), 413, /at most 2000 records/);
+    const groups = people.map((p, i) => ({
+      $token: p.$token,
+      $group_key: "company",
+      $group_id: `c${i}`,
+      $set: { a: 1 },
+    }));
+    assertError(await postJson("/groups", groups), 413, /at most 2000 records/);
+    assert.deepEqual(server.sink.batches, []);
+  });
+
   test("2,000 records are accepted", async () => {
     const batch = Array.from({ length: 2000 }, (_, i) => trackEvent(`e${i}`));
     assert.equal((await postJson("/track", batch)).text, "1");

@@ -282,6 +282,31 @@ describe("browser support", () => {
     assert.equal(server.sink.batches.length, 0);
   });
 
+  test("an error reply carries the CORS headers too, so the page can read why", async () => {
+    const reply = await server.send("/track?data=%21%21not-base64", {
+      headers: { Origin: "https://app.example.com" },
+    });
+    assert.equal(reply.status, 400);
+    assert.equal(reply.headers["access-control-allow-origin"], "https://app.example.com");
+    assert.equal(reply.headers["access-control-allow-credentials"], "true");
+    assert.match((reply.json() as { error: string }).error, /data/);
+  });
+
+  test("a preflight for /import allows its Authorization header", async () => {
+    const reply = await server.send("/import", {
+      method: "OPTIONS",
+      headers: {
+        Origin: "https://tools.example.com",
+        "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "authorization, content-type",
+      },
+    });
+    assert.equal(reply.status, 204);
+    assert.equal(reply.headers["access-control-allow-origin"], "https://tools.example.com");
+    assert.match(String(reply.headers["access-control-allow-headers"]), /authorization/i);
+    assert.equal(server.sink.batches.length, 0);
+  });
+
   test("/decide answers an empty, valid reply, as JSONP too", async () => {
     const reply = await server.send("/decide?verbose=1&version=1&lib=web&token=tok-alpha");
     assert.deepEqual(reply.json(), {

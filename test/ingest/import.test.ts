@@ -81,6 +81,14 @@ describe("/import", () => {
     assert.deepEqual(server.sink.batches, []);
   });
 
+  test("a service account asking for a project it cannot reach is a 401, and nothing is kept", async () => {
+    const reply = await post("/import?project_id=99", importEvent("E", "sa-2"), {
+      Authorization: basicAuth("robot", "robot-secret"),
+    });
+    assert.equal(reply.status, 401);
+    assert.deepEqual(server.sink.batches, []);
+  });
+
   test("a project_id that is not a number is a 400", async () => {
     const reply = await post("/import?project_id=abc", importEvent("E", "x"));
     assert.equal(reply.status, 400);
