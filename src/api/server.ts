@@ -3,7 +3,7 @@
 // lane (http1/fast-lane.ts); node:http reads everything else. Timeouts are explicit so that a slow
 // or silent client can neither hang a request nor hold a socket forever.
 
-import type { IncomingMessage, Server, ServerResponse } from "node:http";
+import { type IncomingMessage, type Server, type ServerResponse, STATUS_CODES } from "node:http";
 import { type IngestHandler, isIngestPath, nodeRequest, nodeResponse } from "../ingest/handler.js";
 import { type FastLane, FastLaneServer } from "./http1/fast-lane.js";
 import type { TallyMetrics } from "./metrics.js";
@@ -99,9 +99,35 @@ export function createTallyServer(parts: ServerParts): Server {
   server.headersTimeout = SERVER_LIMITS.headersMs;
   server.keepAliveTimeout = SERVER_LIMITS.keepAliveMs;
   // A socket error (a client resetting mid-request) is the client's problem, never the process's.
-  server.on("clientError", (_err, socket) => {
-    if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n");
+  server.on("clientError", (error: NodeJS.ErrnoException, socket) => {
+    if (socket.writable) socket.end(clientErrorReply(error.code));
     else socket.destroy();
   });
   return server;
+}
+
+/**
+ * What node:http's parser refused, answered with a status and a JSON error that names the rule, as
+ * every other refusal is. The request was never parsed, so its Origin is unknown: any may read it.
+ */
+export function clientErrorReply(code: string | undefined): string {
+  const [status, error] =
+    code === "HPE_HEADER_OVERFLOW"
+      ? [
+          431,
+          `the request line and headers are over ${SERVER_LIMITS.maxHeaderBytes} bytes: send large batches in a POST body`,
+        ]
+      : code === "ERR_HTTP_REQUEST_TIMEOUT"
+        ? [408, `the request did not arrive whole within ${SERVER_LIMITS.requestMs / 1000} s`]
+        : [400, `the request is not valid HTTP/1.1 (${code ?? "unknown error"})`];
+  const body = JSON.stringify({ status: 0, error });
+  return [
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}`,
+    "Content-Type: application/json",
+    `Content-Length: ${Buffer.byteLength(body)}`,
+    "Access-Control-Allow-Origin: *",
+    "Connection: close",
+    "",
+    body,
+  ].join("\r\n");
 }

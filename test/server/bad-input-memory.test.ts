@@ -166,7 +166,7 @@ function badRequests(token: string, secret: string): BadRequest[] {
         rawStatus(
           port,
           "POST /import HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n" +
-            `Authorization: ${basicAuth(secret)}\r\nContent-Length: 20000000\r\n\r\n[`,
+            `Authorization: ${basicAuth(secret)}\r\nContent-Length: 40000000\r\n\r\n[`,
         ),
     },
     {
@@ -178,7 +178,9 @@ function badRequests(token: string, secret: string): BadRequest[] {
           port,
           "POST /track HTTP/1.1\r\nHost: t\r\nContent-Type: application/x-www-form-urlencoded\r\n" +
             "Transfer-Encoding: chunked\r\n\r\n",
-          15 << 20,
+          // Its last 1 MiB chunk passes the body limit (30 MiB + 64 KiB): the client is reading when
+          // the 413 comes, not still writing into a connection the server has closed.
+          31 << 20,
         ),
     },
   ];

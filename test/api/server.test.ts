@@ -1,0 +1,61 @@
+import assert from "node:assert/strict";
+import { once } from "node:events";
+import type { AddressInfo } from "node:net";
+import { connect } from "node:net";
+import { test } from "node:test";
+import { TallyMetrics } from "../../src/api/metrics.js";
+import { createTallyServer, SERVER_LIMITS } from "../../src/api/server.js";
+
+/** The whole server with an ingestion handler that takes nothing: only node:http's refusals speak. */
+async function startServer(t: import("node:test").TestContext): Promise<number> {
+  const server = createTallyServer({
+    metrics: new TallyMetrics({ defaultMetrics: false }),
+    ingest: () => false,
+    ready: () => true,
+  });
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  t.after(() => server.close());
+  return (server.address() as AddressInfo).port;
+}
+
+/** Writes `head` on a fresh connection and reads until the server closes it. */
+async function rawReply(
+  port: number,
+  head: string,
+): Promise<{ status: number; headers: string; body: string }> {
+  const socket = connect(port, "127.0.0.1");
+  socket.setEncoding("latin1");
+  let received = "";
+  socket.on("data", (chunk: string) => {
+    received += chunk;
+  });
+  // The server may close before it has read all of an oversized head.
+  socket.on("error", () => {});
+  socket.write(head);
+  await once(socket, "close");
+  const [headers, body] = received.split("\r\n\r\n", 2);
+  return { status: Number(/^HTTP\/1\.1 (\d{3})/.exec(headers)?.[1]), headers, body };
+}
+
+test("a GET whose URL is over the head limit gets 431 and a JSON error that names the limit", async (t) => {
+  const port = await startServer(t);
+  const url = `/track?data=${"a".repeat(SERVER_LIMITS.maxHeaderBytes + 1024)}`;
+  const reply = await rawReply(port, `GET ${url} HTTP/1.1\r\nHost: x\r\n\r\n`);
+  assert.equal(reply.status, 431);
+  assert.match(reply.headers, /\r\nAccess-Control-Allow-Origin: \*/);
+  const { status, error } = JSON.parse(reply.body) as { status: number; error: string };
+  assert.equal(status, 0);
+  assert.match(
+    error,
+    new RegExp(`over ${SERVER_LIMITS.maxHeaderBytes} bytes: send large batches in a POST body`),
+  );
+});
+
+test("bytes that are not HTTP get 400 and a JSON error, and the connection is closed", async (t) => {
+  const port = await startServer(t);
+  const reply = await rawReply(port, "HELLO THERE\r\n\r\n");
+  assert.equal(reply.status, 400);
+  assert.match(reply.headers, /\r\nConnection: close/);
+  assert.match((JSON.parse(reply.body) as { error: string }).error, /not valid HTTP\/1\.1/);
+});
