@@ -111,15 +111,7 @@ export function createTallyServer(parts: ServerParts): Server {
  * every other refusal is. The request was never parsed, so its Origin is unknown: any may read it.
  */
 export function clientErrorReply(code: string | undefined): string {
-  const [status, error] =
-    code === "HPE_HEADER_OVERFLOW"
-      ? [
-          431,
-          `the request line and headers are over ${SERVER_LIMITS.maxHeaderBytes} bytes: send large batches in a POST body`,
-        ]
-      : code === "ERR_HTTP_REQUEST_TIMEOUT"
-        ? [408, `the request did not arrive whole within ${SERVER_LIMITS.requestMs / 1000} s`]
-        : [400, `the request is not valid HTTP/1.1 (${code ?? "unknown error"})`];
+  const [status, error] = clientErrorRule(code);
   const body = JSON.stringify({ status: 0, error });
   return [
     `HTTP/1.1 ${status} ${STATUS_CODES[status]}`,
@@ -130,4 +122,22 @@ export function clientErrorReply(code: string | undefined): string {
     "",
     body,
   ].join("\r\n");
+}
+
+function clientErrorRule(code: string | undefined): [status: number, error: string] {
+  const { maxHeaderBytes, headersMs, requestMs } = SERVER_LIMITS;
+  switch (code) {
+    case "HPE_HEADER_OVERFLOW":
+      return [
+        431,
+        `the request line and headers are over ${maxHeaderBytes} bytes: send large batches in a POST body`,
+      ];
+    case "ERR_HTTP_REQUEST_TIMEOUT":
+      return [
+        408,
+        `the request did not arrive in time: its headers within ${headersMs / 1000} s, all of it within ${requestMs / 1000} s`,
+      ];
+    default:
+      return [400, `the request is not valid HTTP/1.1 (${code ?? "unknown error"})`];
+  }
 }

@@ -4,7 +4,7 @@ import type { AddressInfo } from "node:net";
 import { connect } from "node:net";
 import { test } from "node:test";
 import { TallyMetrics } from "../../src/api/metrics.js";
-import { createTallyServer, SERVER_LIMITS } from "../../src/api/server.js";
+import { clientErrorReply, createTallyServer, SERVER_LIMITS } from "../../src/api/server.js";
 
 /** The whole server with an ingestion handler that takes nothing: only node:http's refusals speak. */
 async function startServer(t: import("node:test").TestContext): Promise<number> {
@@ -58,4 +58,11 @@ test("bytes that are not HTTP get 400 and a JSON error, and the connection is cl
   assert.equal(reply.status, 400);
   assert.match(reply.headers, /\r\nConnection: close/);
   assert.match((JSON.parse(reply.body) as { error: string }).error, /not valid HTTP\/1\.1/);
+});
+
+test("a request that does not arrive in time is told so with 408 and the two timeouts", () => {
+  const [head, body] = clientErrorReply("ERR_HTTP_REQUEST_TIMEOUT").split("\r\n\r\n");
+  assert.match(head, /^HTTP\/1\.1 408 Request Timeout\r\n/);
+  assert.match(head, new RegExp(`\r\nContent-Length: ${Buffer.byteLength(body)}\r\n`));
+  assert.match((JSON.parse(body) as { error: string }).error, /headers within 10 s, all of it within 30 s/);
 });
