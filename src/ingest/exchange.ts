@@ -3,6 +3,7 @@
 // needs only this much of a request, so either transport can serve it unchanged.
 
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from "node:http";
+import type { BodyBudget } from "./body-budget.js";
 
 export interface IngestRequest {
   readonly method: string;
@@ -16,10 +17,11 @@ export interface IngestRequest {
   readonly complete: boolean;
   /**
    * The body as sent (still compressed if it was). A transport that streams it stops with a 413
-   * IngestError once it passes `maxBytes`; one that already holds it whole may return it longer, and
-   * the caller refuses it then.
+   * IngestError once it passes `maxBytes`, and with a 503 once the bodies still arriving would pass
+   * `budget`, which holds this body's bytes until it has arrived whole. One that already holds it
+   * whole may return it longer, and the caller refuses it then.
    */
-  body(maxBytes: number): Promise<Buffer>;
+  body(maxBytes: number, budget?: BodyBudget): Promise<Buffer>;
   /**
    * The whole body as sent, when the transport already holds it (the server's own lane takes a
    * request only once all of it has arrived): read without a turn of the event loop. Undefined when

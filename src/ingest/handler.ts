@@ -6,6 +6,7 @@
 import type { ParsedUrlQuery } from "node:querystring";
 import type { ProjectDirectory } from "../projects/project.js";
 import type { CleanBatch } from "./batch.js";
+import { BodyBudget } from "./body-budget.js";
 import { type CleanedRequest, type CleaningContext, cleanBody, cleanRecords } from "./clean-request.js";
 import { clientAddress } from "./client-address.js";
 import { recordsFromData } from "./decode.js";
@@ -57,6 +58,8 @@ const QUEUE_REASONS: ReadonlySet<RequestRejection> = new Set<RequestRejection>([
 
 export function createIngestHandler(deps: IngestDeps): IngestHandler {
   const limits: IngestLimits = { ...DEFAULT_LIMITS, ...deps.limits };
+  // Room for one whole body at least, so that a body arriving alone is never refused for the budget.
+  const arriving = new BodyBudget(Math.max(limits.maxArrivingBodyBytes, limits.maxBodyBytes));
   const now = deps.now ?? Date.now;
   // A failing metrics or log callback must not turn a durable batch into an error reply.
   const metric = (value: IngestMetric): void => {
@@ -132,7 +135,7 @@ export function createIngestHandler(deps: IngestDeps): IngestHandler {
         limits,
       });
     };
-    const body = readBody(req, limits.maxBodyBytes);
+    const body = readBody(req, limits.maxBodyBytes, arriving);
     return body instanceof Promise ? body.then(clean) : clean(body);
   }
 

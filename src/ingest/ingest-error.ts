@@ -13,6 +13,7 @@ export type RequestRejection =
   | "bad_parameter"
   | "unauthorized"
   | "method_not_allowed"
+  | "busy"
   | "queue_full"
   | "queue_unavailable"
   | "queue_error"

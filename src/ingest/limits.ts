@@ -14,6 +14,12 @@ export interface IngestLimits {
   readonly maxBodyBytes: number;
   /** One cleaned record (spec: a whole event ≤ 1 MB). */
   readonly maxRecordBytes: number;
+  /**
+   * Bodies still arriving, all requests together (body-budget.ts): past it a request is refused
+   * with 503 and Retry-After. Only bodies node:http streams count; the HTTP lane takes a request
+   * once all of it has arrived, and a body of at most 4 MB.
+   */
+  readonly maxArrivingBodyBytes: number;
 }
 
 export const DEFAULT_LIMITS: IngestLimits = {
@@ -22,6 +28,7 @@ export const DEFAULT_LIMITS: IngestLimits = {
   // Room for the form's other fields (verbose, ip, …) beside a whole percent-encoded payload.
   maxBodyBytes: 30 * 1024 * 1024 + 64 * 1024,
   maxRecordBytes: 1024 * 1024,
+  maxArrivingBodyBytes: 256 * 1024 * 1024,
 };
 
 /** Spec limits on the shape of one record; fixed by the Mixpanel API, so not configurable. */

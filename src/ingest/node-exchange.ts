@@ -3,8 +3,10 @@
 // anything unusual), with node's streams underneath.
 
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from "node:http";
+import type { BodyBudget } from "./body-budget.js";
 import type { IngestRequest, IngestResponse } from "./exchange.js";
 import { IngestError } from "./ingest-error.js";
+import { describeBytes } from "./limits.js";
 import { tooLarge } from "./read-body.js";
 
 export function nodeRequest(req: IncomingMessage): IngestRequest {
@@ -16,7 +18,7 @@ export function nodeRequest(req: IncomingMessage): IngestRequest {
     get complete() {
       return req.complete;
     },
-    body: (maxBytes) => collect(req, maxBytes),
+    body: (maxBytes, budget) => collect(req, maxBytes, budget),
     discardBody: () => req.resume(),
   };
 }
@@ -36,19 +38,22 @@ export function nodeResponse(res: ServerResponse): IngestResponse {
   };
 }
 
-function collect(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
+function collect(req: IncomingMessage, maxBytes: number, budget: BodyBudget | undefined): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
+    const refuse = (error: IngestError): void => {
+      settle();
+      req.pause();
+      reject(error);
+    };
     const onData = (chunk: Buffer): void => {
-      size += chunk.length;
-      if (size > maxBytes) {
-        settle();
-        req.pause();
-        reject(tooLarge(maxBytes));
-        return;
+      if (size + chunk.length > maxBytes) refuse(tooLarge(maxBytes));
+      else if (budget !== undefined && !budget.take(chunk.length)) refuse(busy(budget));
+      else {
+        size += chunk.length;
+        chunks.push(chunk);
       }
-      chunks.push(chunk);
     };
     const onEnd = (): void => {
       settle();
@@ -61,8 +66,10 @@ function collect(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
     const onClose = (): void => {
       if (!req.complete) onAbort();
     };
-    // Every listener goes when the body settles, so a kept-alive socket collects nothing.
+    // Every listener goes when the body settles, so a kept-alive socket collects nothing; the
+    // budget gets its bytes back, since a whole body is the caller's to hold.
     const settle = (): void => {
+      budget?.give(size);
       req.off("data", onData);
       req.off("end", onEnd);
       req.off("error", onAbort);
@@ -73,4 +80,12 @@ function collect(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
     req.on("error", onAbort);
     req.on("close", onClose);
   });
+}
+
+function busy(budget: BodyBudget): IngestError {
+  return new IngestError(
+    503,
+    "busy",
+    `the server is receiving ${describeBytes(budget.maxBytes)} of other request bodies: retry later`,
+  );
 }

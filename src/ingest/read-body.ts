@@ -4,6 +4,7 @@
 // inflating it all.
 
 import { brotliDecompress, gunzip, type InputType, inflate, type ZlibOptions } from "node:zlib";
+import type { BodyBudget } from "./body-budget.js";
 import type { IngestRequest } from "./exchange.js";
 import { IngestError } from "./ingest-error.js";
 import { describeBytes } from "./limits.js";
@@ -22,7 +23,11 @@ const INFLATERS: ReadonlyMap<string, Inflate> = new Map<string, Inflate>([
 ]);
 
 /** The body, inflated; at once when the transport holds it whole and it is not compressed. */
-export function readBody(req: IngestRequest, maxBytes: number): Buffer | Promise<Buffer> {
+export function readBody(
+  req: IngestRequest,
+  maxBytes: number,
+  budget?: BodyBudget,
+): Buffer | Promise<Buffer> {
   const encoding = contentEncoding(req);
   const inflater = encoding === "" || encoding === "identity" ? undefined : INFLATERS.get(encoding);
   if (encoding !== "" && encoding !== "identity" && inflater === undefined) {
@@ -39,16 +44,17 @@ export function readBody(req: IngestRequest, maxBytes: number): Buffer | Promise
     if (whole.length > maxBytes) throw tooLarge(maxBytes);
     return whole;
   }
-  return received(req, maxBytes, inflater, encoding);
+  return received(req, maxBytes, budget, inflater, encoding);
 }
 
 async function received(
   req: IngestRequest,
   maxBytes: number,
+  budget: BodyBudget | undefined,
   inflater: Inflate | undefined,
   encoding: string,
 ): Promise<Buffer> {
-  const raw = await req.body(maxBytes);
+  const raw = await req.body(maxBytes, budget);
   if (raw.length > maxBytes) throw tooLarge(maxBytes);
   return inflater === undefined ? raw : inflateCapped(inflater, raw, maxBytes, encoding);
 }
