@@ -74,6 +74,7 @@ export function ingestLane(ingest: IngestHandler): FastLane {
       ingest(exchange, exchange);
     },
     maxBodyBytes: SERVER_LIMITS.laneBodyBytes,
+    arriving: ingest.arriving,
   };
 }
 

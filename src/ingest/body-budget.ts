@@ -1,7 +1,8 @@
-// How many bytes of request bodies the server holds while they are still arriving. Each streamed
-// body is capped (IngestLimits.maxBodyBytes), but a body may take up to the request timeout to
-// arrive, so many slow clients at once could hold many capped bodies; past this budget a request
-// is refused with 503 until others finish, instead of the process running out of memory.
+// How many bytes of request bodies the server holds while they are still arriving. Each body is
+// capped (IngestLimits.maxBodyBytes), but a body may take up to the request timeout to arrive, so
+// many slow clients at once could hold many capped bodies; past this budget a request is refused
+// with 503 until others finish, instead of the process running out of memory. node:http's reader
+// (node-exchange.ts) and the HTTP lane (api/http1/fast-lane.ts) reserve in the same budget.
 
 export class BodyBudget {
   #held = 0;

@@ -48,7 +48,14 @@ export interface IngestDeps {
 }
 
 /** Answers the ingestion paths and returns true; returns false, untouched, for any other path. */
-export type IngestHandler = (req: IngestRequest, res: IngestResponse) => boolean;
+export interface IngestHandler {
+  (req: IngestRequest, res: IngestResponse): boolean;
+  /**
+   * The bytes of bodies still arriving (body-budget.ts): node:http's streamed bodies count in it,
+   * and a transport that buffers partial requests itself (the HTTP lane) counts those in it too.
+   */
+  readonly arriving: BodyBudget;
+}
 
 const QUEUE_REASONS: ReadonlySet<RequestRejection> = new Set<RequestRejection>([
   "queue_full",
@@ -214,10 +221,11 @@ export function createIngestHandler(deps: IngestDeps): IngestHandler {
     metric({ type: "request", route: target.route, status });
   }
 
-  return function handleIngest(req, res) {
+  const handleIngest = (req: IngestRequest, res: IngestResponse): boolean => {
     const target = matchRoute(req.url);
     if (target === undefined) return false;
     answer(req, res, target).catch(reportError);
     return true;
   };
+  return Object.assign(handleIngest, { arriving });
 }

@@ -16,8 +16,8 @@ export interface IngestLimits {
   readonly maxRecordBytes: number;
   /**
    * Bodies still arriving, all requests together (body-budget.ts): past it a request is refused
-   * with 503 and Retry-After. Only bodies node:http streams count; the HTTP lane takes a request
-   * once all of it has arrived, and a body of at most 4 MB.
+   * with 503 and Retry-After. Both node:http's streamed bodies and the HTTP lane's partial requests
+   * count; never less than one whole body (maxBodyBytes).
    */
   readonly maxArrivingBodyBytes: number;
 }

@@ -5,12 +5,13 @@ import { connect } from "node:net";
 import { test } from "node:test";
 import { TallyMetrics } from "../../src/api/metrics.js";
 import { clientErrorReply, createTallyServer, SERVER_LIMITS } from "../../src/api/server.js";
+import { BodyBudget } from "../../src/ingest/body-budget.js";
 
 /** The whole server with an ingestion handler that takes nothing: only node:http's refusals speak. */
 async function startServer(t: import("node:test").TestContext): Promise<number> {
   const server = createTallyServer({
     metrics: new TallyMetrics({ defaultMetrics: false }),
-    ingest: () => false,
+    ingest: Object.assign(() => false, { arriving: new BodyBudget(0) }),
     ready: () => true,
   });
   server.listen(0, "127.0.0.1");

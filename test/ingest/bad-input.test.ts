@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { request } from "node:http";
+import { connect } from "node:net";
 import { after, before, beforeEach, describe, test } from "node:test";
 import { gzipSync } from "node:zlib";
 import type { EventEnvelope } from "../../src/queue/envelope.js";
@@ -182,6 +183,30 @@ describe("limits", () => {
       assert.deepEqual(
         small.sink.envelopes().map((e) => e.kind === "event" && e.record.event),
         ["Slow", "Next"],
+      );
+    } finally {
+      await small.close();
+    }
+  });
+
+  test("the HTTP lane counts a body still arriving in the same budget", { timeout: 15_000 }, async () => {
+    const small = await startServer({ limits: { maxArrivingBodyBytes: 64 * 1024, maxBodyBytes: 64 * 1024 } });
+    try {
+      const body = (name: string) =>
+        `data=${encodeURIComponent(base64Json(trackEvent(name, { pad: "p".repeat(40_000) })))}`;
+      const head = (length: number) =>
+        `POST /track HTTP/1.1\r\nHost: t\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: ${length}\r\n\r\n`;
+      const slowBody = body("Slow");
+      const slow = rawExchange(small.port, head(slowBody.length) + slowBody.slice(0, 48 * 1024));
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const otherBody = body("Other");
+      const other = rawExchange(small.port, head(otherBody.length) + otherBody.slice(0, 24 * 1024));
+      assert.match(await other.reply, /^HTTP\/1\.1 503 [\s\S]*retry later/);
+      slow.write(slowBody.slice(48 * 1024));
+      assert.match(await slow.reply, /^HTTP\/1\.1 200 [\s\S]*\r\n\r\n1$/);
+      assert.deepEqual(
+        small.sink.envelopes().map((e) => e.kind === "event" && e.record.event),
+        ["Slow"],
       );
     } finally {
       await small.close();
@@ -432,6 +457,35 @@ function partialBody(port: number, headers: Record<string, string>, start: strin
     req.on("error", reject);
     req.write(start);
   });
+}
+
+/** Raw bytes on a connection of their own; the reply is what was read when the first reply ended. */
+function rawExchange(
+  port: number,
+  start: string,
+): { write(text: string): void; readonly reply: Promise<string> } {
+  const socket = connect(port, "127.0.0.1");
+  socket.setEncoding("latin1");
+  socket.write(start);
+  const reply = new Promise<string>((resolve) => {
+    let text = "";
+    // A reply that never comes fails the test's assertion after 5 s instead of hanging the run.
+    const timer = setTimeout(() => done(), 5000);
+    const done = (): void => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(text);
+    };
+    socket.on("data", (part: string) => {
+      text += part;
+      const length = /\r\ncontent-length: (\d+)\r\n/i.exec(text);
+      const end = text.indexOf("\r\n\r\n");
+      if (length !== null && end !== -1 && text.length >= end + 4 + Number(length[1])) done();
+    });
+    socket.on("error", done);
+    socket.on("close", done);
+  });
+  return { write: (text) => socket.write(text), reply };
 }
 
 /** A form POST with a chunked body, written by the caller. */

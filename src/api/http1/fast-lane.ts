@@ -38,6 +38,18 @@ export interface FastLane {
   answer(exchange: LaneExchange): void;
   /** Bodies the lane buffers whole; a longer one goes to node:http, which streams it. */
   readonly maxBodyBytes: number;
+  /**
+   * Bytes of bodies still arriving, shared with whoever reads node:http's: the lane reserves what
+   * it holds of a request whose body has not all arrived, and when there is no room hands the
+   * connection to node:http, whose reader refuses it.
+   */
+  readonly arriving?: ArrivingBudget;
+}
+
+export interface ArrivingBudget {
+  /** Reserves `bytes`; false, reserving nothing, when there is no room. */
+  take(bytes: number): boolean;
+  give(bytes: number): void;
 }
 
 /** node:http's own default for `maxHeaderSize`. */
@@ -171,6 +183,8 @@ class LaneConnection {
   #packets = 0;
   /** The head of the request whose body is still arriving. */
   #head: RequestHead | undefined;
+  /** Bytes of that request reserved in the lane's ArrivingBudget. */
+  #reserved = 0;
   /** Requests taken, oldest first, until their replies are written. */
   readonly #replies: Exchange[] = [];
   /** When the request being received began, or when the connection last went idle. */
@@ -187,7 +201,10 @@ class LaneConnection {
   readonly #onData = (chunk: Buffer) => this.#receive(chunk);
   readonly #onEnd = () => this.#clientEnded();
   readonly #onError = () => this.socket.destroy();
-  readonly #onClose = () => this.server.forget(this);
+  readonly #onClose = () => {
+    this.#release();
+    this.server.forget(this);
+  };
   readonly #onDrain = () => {
     this.#writeBlocked = false;
     this.#resumeIfRoom();
@@ -247,7 +264,10 @@ class LaneConnection {
     this.#chunks.push(chunk);
     this.#buffered += chunk.length;
     this.#packets++;
-    if (this.#head !== undefined && this.#buffered < this.#head.headBytes + this.#head.contentLength) return;
+    if (this.#head !== undefined && this.#buffered < this.#head.headBytes + this.#head.contentLength) {
+      this.#holdPartial();
+      return;
+    }
     const bytes = this.#chunks.length === 1 ? chunk : Buffer.concat(this.#chunks, this.#buffered);
     this.#read(bytes);
   }
@@ -273,7 +293,32 @@ class LaneConnection {
       at += size;
     }
     if (at === bytes.length) this.#discard();
-    else this.#keep(at === 0 ? bytes : bytes.subarray(at));
+    else {
+      this.#keep(at === 0 ? bytes : bytes.subarray(at));
+      if (this.#head !== undefined) this.#holdPartial();
+    }
+  }
+
+  /**
+   * Reserves what the lane holds of a request whose body is still arriving; with no room in the
+   * budget, node:http gets the connection and the bytes, and refuses the request (503).
+   */
+  #holdPartial(): void {
+    const budget = this.server.lane.arriving;
+    const more = this.#buffered - this.#reserved;
+    if (budget === undefined || more <= 0) return;
+    if (budget.take(more)) {
+      this.#reserved += more;
+      return;
+    }
+    const held = this.#chunks.length === 1 ? this.#chunks[0] : Buffer.concat(this.#chunks, this.#buffered);
+    this.#handOver(held);
+  }
+
+  #release(): void {
+    if (this.#reserved === 0) return;
+    this.server.lane.arriving?.give(this.#reserved);
+    this.#reserved = 0;
   }
 
   #headOf(bytes: Buffer): HeadParse {
@@ -287,12 +332,14 @@ class LaneConnection {
 
   /** Keeps the start of a request that has not all arrived. */
   #keep(rest: Buffer): void {
+    this.#release();
     this.#chunks = [rest];
     this.#buffered = rest.length;
   }
 
   /** Drops every byte received and not yet a request, and the head waiting for its body. */
   #discard(): void {
+    this.#release();
     if (this.#buffered > 0) this.#chunks = [];
     this.#buffered = 0;
     this.#head = undefined;
