@@ -143,3 +143,21 @@ test("offsets are committed at most every interval while batches stream in, and 
   await Promise.all([aliases.close(), profiles.close()]);
   await queue.close();
 });
+
+test("an alias that already belongs to another user is refused and counted, and its event is still stored", async () => {
+  const payloads = [
+    event("$create_alias", { distinct_id: "user-1", alias: "shared" }),
+    event("$create_alias", { distinct_id: "user-2", alias: "shared" }),
+    event("View", { distinct_id: "shared" }),
+  ];
+  const { rows, skips } = await processAll(payloads, 1000);
+  assert.deepEqual(skips, ["identity_alias-taken"]);
+  assert.deepEqual(
+    rows.map((r) => [r.event, r.distinctId]),
+    [
+      ["$create_alias", "user-1"],
+      ["$create_alias", "user-2"],
+      ["View", "user-1"],
+    ],
+  );
+});
