@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { request } from "node:http";
+import { type ClientRequest, type IncomingMessage, request } from "node:http";
 import { connect } from "node:net";
 import { after, before, beforeEach, describe, test } from "node:test";
 import { gzipSync } from "node:zlib";
@@ -436,26 +436,36 @@ interface PartialReply {
 /** Sends the headers and the start of a body, then waits for the answer without finishing it. */
 function partialBody(port: number, headers: Record<string, string>, start: string): Promise<PartialReply> {
   return new Promise((resolve, reject) => {
-    const req = request({
-      host: "127.0.0.1",
-      port,
-      path: "/track",
-      method: "POST",
-      headers: { ...FORM, ...headers },
-      agent: false,
-    });
-    req.on("response", (res) => {
-      let text = "";
-      res.on("data", (chunk) => {
-        text += chunk;
-      });
-      res.on("end", () => {
-        req.destroy();
-        resolve({ status: res.statusCode ?? 0, text, headers: res.headers, bytesSent: start.length });
-      });
-    });
+    const req = formPost(port, headers);
+    req.on("response", (res) => readReply(req, res, start.length).then(resolve));
     req.on("error", reject);
     req.write(start);
+  });
+}
+
+/** A form POST to /track on a connection of its own; the caller writes the body. */
+function formPost(port: number, headers: Record<string, string> = {}): ClientRequest {
+  return request({
+    host: "127.0.0.1",
+    port,
+    path: "/track",
+    method: "POST",
+    headers: { ...FORM, ...headers },
+    agent: false,
+  });
+}
+
+/** The reply read to its end; the connection is dropped then. */
+function readReply(req: ClientRequest, res: IncomingMessage, bytesSent: number): Promise<PartialReply> {
+  return new Promise((resolve) => {
+    let text = "";
+    res.on("data", (part) => {
+      text += part;
+    });
+    res.on("end", () => {
+      req.destroy();
+      resolve({ status: res.statusCode ?? 0, text, headers: res.headers, bytesSent });
+    });
   });
 }
 
@@ -494,25 +504,10 @@ function chunkedPost(port: number): {
   end(text: string): void;
   readonly reply: Promise<PartialReply>;
 } {
-  const req = request({
-    host: "127.0.0.1",
-    port,
-    path: "/track",
-    method: "POST",
-    headers: FORM,
-    agent: false,
-  });
+  const req = formPost(port);
   let sent = 0;
   const reply = new Promise<PartialReply>((resolve, reject) => {
-    req.on("response", (res) => {
-      let text = "";
-      res.on("data", (part) => {
-        text += part;
-      });
-      res.on("end", () =>
-        resolve({ status: res.statusCode ?? 0, text, headers: res.headers, bytesSent: sent }),
-      );
-    });
+    req.on("response", (res) => readReply(req, res, sent).then(resolve));
     req.on("error", reject);
   });
   return {
@@ -533,24 +528,10 @@ function streamUntilAnswered(port: number, chunk: Buffer): Promise<PartialReply>
   return new Promise((resolve, reject) => {
     let sent = 0;
     let answered = false;
-    const req = request({
-      host: "127.0.0.1",
-      port,
-      path: "/track",
-      method: "POST",
-      headers: FORM,
-      agent: false,
-    });
+    const req = formPost(port);
     req.on("response", (res) => {
       answered = true;
-      let text = "";
-      res.on("data", (part) => {
-        text += part;
-      });
-      res.on("end", () => {
-        req.destroy();
-        resolve({ status: res.statusCode ?? 0, text, headers: res.headers, bytesSent: sent });
-      });
+      readReply(req, res, sent).then(resolve);
     });
     req.on("error", (error) => (answered ? undefined : reject(error)));
     const pump = (): void => {
