@@ -1,6 +1,6 @@
 // Prometheus metrics of one server process. Every stage reports through these few instruments;
 // /metrics renders them.
-import { Counter, collectDefaultMetrics, Registry } from "prom-client";
+import { Counter, collectDefaultMetrics, Gauge, Registry } from "prom-client";
 import type { IngestMetric } from "../ingest/metrics.js";
 import type { QueueStats } from "../queue/queue.js";
 
@@ -87,6 +87,21 @@ export class TallyMetrics {
     registers: [this.registry],
   });
 
+  readonly bodiesArriving = new Gauge({
+    name: "tally_ingest_arriving_body_bytes",
+    help: "Bytes of request bodies still arriving, all requests together; at the budget's limit requests get 503 (reason busy)",
+    labelNames: ["of"] as const,
+    registers: [this.registry],
+    collect: (): void => {
+      const budget = this.#arriving;
+      if (budget === undefined) return;
+      this.bodiesArriving.set({ of: "held" }, budget.held);
+      this.bodiesArriving.set({ of: "limit" }, budget.maxBytes);
+    },
+  });
+
+  #arriving: { readonly held: number; readonly maxBytes: number } | undefined;
+
   constructor(options: { defaultMetrics?: boolean } = {}) {
     if (options.defaultMetrics !== false)
       collectDefaultMetrics({ register: this.registry, prefix: "tally_" });
@@ -112,6 +127,11 @@ export class TallyMetrics {
   readonly #requests = new PendingCounts();
   readonly #accepted = new PendingCounts();
   readonly #rejected = new PendingCounts();
+
+  /** The ingest handler's budget of bodies still arriving (ingest/body-budget.ts). */
+  watchArrivingBodies(budget: { readonly held: number; readonly maxBytes: number }): void {
+    this.#arriving = budget;
+  }
 
   watchQueue(stats: () => QueueStats): void {
     this.queueStats = stats;

@@ -84,6 +84,7 @@ export function answerIngest(ingest: IngestHandler, req: IncomingMessage, res: S
 }
 
 export function createTallyServer(parts: ServerParts): Server {
+  parts.metrics.watchArrivingBodies(parts.ingest.arriving);
   const options = { maxHeaderSize: SERVER_LIMITS.maxHeaderBytes };
   const server = new FastLaneServer(options, ingestLane(parts.ingest), (req, res) => {
     if (answerIngest(parts.ingest, req, res)) return;

@@ -9,6 +9,11 @@ export class BodyBudget {
 
   constructor(readonly maxBytes: number) {}
 
+  /** Bytes reserved by bodies still arriving. */
+  get held(): number {
+    return this.#held;
+  }
+
   /** Reserves `bytes` if the budget has room for them; false (and nothing reserved) if not. */
   take(bytes: number): boolean {
     if (this.#held + bytes > this.maxBytes) return false;

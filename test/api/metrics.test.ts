@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { TallyMetrics } from "../../src/api/metrics.js";
+import { BodyBudget } from "../../src/ingest/body-budget.js";
 
 function value(text: string, series: string): number | undefined {
   const line = text.split("\n").find((l) => l.startsWith(`${series} `));
@@ -32,4 +33,17 @@ test("ingest counts kept between scrapes add up, per label, and are never counte
   assert.equal(value(text, 'tally_http_requests_total{route="import",status="200"}'), 1);
   assert.equal(value(text, 'tally_records_accepted_total{kind="event"}'), 5);
   assert.equal(value(text, 'tally_records_accepted_total{kind="engage"}'), 1);
+});
+
+test("the bytes of bodies still arriving are a gauge beside their limit", async () => {
+  const metrics = new TallyMetrics({ defaultMetrics: false });
+  const budget = new BodyBudget(1000);
+  metrics.watchArrivingBodies(budget);
+  assert.ok(budget.take(300));
+  let text = await metrics.render();
+  assert.equal(value(text, 'tally_ingest_arriving_body_bytes{of="held"}'), 300);
+  assert.equal(value(text, 'tally_ingest_arriving_body_bytes{of="limit"}'), 1000);
+  budget.give(300);
+  text = await metrics.render();
+  assert.equal(value(text, 'tally_ingest_arriving_body_bytes{of="held"}'), 0);
 });
