@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { once } from "node:events";
+import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { connect } from "node:net";
 import { test } from "node:test";
@@ -8,12 +9,16 @@ import { clientErrorReply, createTallyServer, SERVER_LIMITS } from "../../src/ap
 import { BodyBudget } from "../../src/ingest/body-budget.js";
 
 /** The whole server with an ingestion handler that takes nothing: only node:http's refusals speak. */
-async function startServer(t: import("node:test").TestContext): Promise<number> {
+async function startServer(
+  t: import("node:test").TestContext,
+  configure: (server: Server) => void = () => {},
+): Promise<number> {
   const server = createTallyServer({
     metrics: new TallyMetrics({ defaultMetrics: false }),
     ingest: Object.assign(() => false, { arriving: new BodyBudget(0) }),
     ready: () => true,
   });
+  configure(server);
   server.listen(0, "127.0.0.1");
   await once(server, "listening");
   t.after(() => server.close());
@@ -59,6 +64,15 @@ test("bytes that are not HTTP get 400 and a JSON error, and the connection is cl
   assert.equal(reply.status, 400);
   assert.match(reply.headers, /\r\nConnection: close/);
   assert.match((JSON.parse(reply.body) as { error: string }).error, /not valid HTTP\/1\.1/);
+});
+
+test("an ingestion request whose head never completes gets the same JSON 408 from the lane", async (t) => {
+  const port = await startServer(t, (server) => {
+    server.headersTimeout = 300;
+  });
+  const reply = await rawReply(port, "GET /track?data=x HTTP/1.1\r\nHost: t\r\n");
+  assert.equal(reply.status, 408);
+  assert.match((JSON.parse(reply.body) as { error: string }).error, /did not arrive in time/);
 });
 
 test("a request that does not arrive in time is told so with 408 and the two timeouts", () => {

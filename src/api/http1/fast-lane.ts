@@ -401,12 +401,22 @@ class LaneConnection {
     if (this.#replies.length === 0 && !this.#handingOver) this.socket.end();
   }
 
-  /** node:http answers a request that does not arrive in time with 408 and closes. */
+  /**
+   * A request that does not arrive in time gets 408 and the connection closes, as node:http does it:
+   * through the server's clientError listeners when it has any, so both transports answer alike.
+   */
   #timeOut(): void {
     this.#stop();
     this.#discard();
     if (this.#replies.length > 0) {
       this.#ended = true;
+      return;
+    }
+    if (this.server.listenerCount("clientError") > 0) {
+      const error = Object.assign(new Error("the request did not arrive in time"), {
+        code: "ERR_HTTP_REQUEST_TIMEOUT",
+      });
+      this.server.emit("clientError", error, this.socket);
       return;
     }
     this.socket.end("HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
