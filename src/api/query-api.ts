@@ -243,7 +243,9 @@ export function createQueryApiHandler(options: QueryApiOptions): RouteHandler {
   }
 
   return (req, res) => {
-    const url = new URL(req.url ?? "/", "http://localhost");
+    const url = requestUrl(req.url);
+    // Not a path (`//host:99999/`, an absolute form with a bad port): no query endpoint's.
+    if (url === undefined) return false;
     const name = endpointName(url.pathname);
     if (name === undefined) return false;
     const endpoint = options.endpoints.get(name);
@@ -263,4 +265,12 @@ export function createQueryApiHandler(options: QueryApiOptions): RouteHandler {
     });
     return true;
   };
+}
+
+const BASE_URL = "http://localhost";
+
+/** The request target as a URL, or undefined when it does not parse as one (never a throw). */
+function requestUrl(target: string | undefined): URL | undefined {
+  const path = target ?? "/";
+  return URL.canParse(path, BASE_URL) ? new URL(path, BASE_URL) : undefined;
 }

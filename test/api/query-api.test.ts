@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
+import { once } from "node:events";
 import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import { type AddressInfo, connect } from "node:net";
 import { after, before, test } from "node:test";
 import { gunzipSync } from "node:zlib";
 import { createQueryApiHandler, type QueryEndpoint } from "../../src/api/query-api.js";
@@ -165,4 +166,21 @@ test("streams newline-delimited JSON, gzipped when the client accepts it", async
     );
   });
   assert.equal(gunzipSync(raw).toString(), '{"i":0}\n{"i":1}\n{"i":2}\n');
+});
+
+test("a request target that is not a URL path is left to the server's 404, not thrown", async () => {
+  const port = (server.address() as AddressInfo).port;
+  const logged = errors.length;
+  for (const target of ["//h:99999/", "//h:99999/api/2.0/whoami", "http://x:99999/api/2.0/whoami"]) {
+    const socket = connect(port, "127.0.0.1");
+    socket.setEncoding("latin1");
+    socket.write(`GET ${target} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
+    let received = "";
+    socket.on("data", (chunk: string) => {
+      received += chunk;
+    });
+    await once(socket, "close");
+    assert.match(received, /^HTTP\/1\.1 404 /, target);
+  }
+  assert.equal(errors.length, logged);
 });
