@@ -19,6 +19,8 @@ export interface ServerParts {
   readonly query?: RouteHandler;
   /** Whether this process is ready to accept traffic (queue open, projects loaded). */
   readonly ready: () => boolean;
+  /** A handler threw while routing a request (a bug): it was answered 500; this logs it. */
+  readonly onError?: (error: unknown) => void;
 }
 
 export const SERVER_LIMITS = Object.freeze({
@@ -66,12 +68,33 @@ function answerOperational(req: IncomingMessage, res: ServerResponse, parts: Ser
   }
 }
 
+const INTERNAL_ERROR = JSON.stringify({ error: "internal error; it has been logged", status: "error" });
+const INTERNAL_ERROR_HEADERS = Object.freeze({ "Content-Type": "application/json" });
+
+function route(req: IncomingMessage, res: ServerResponse, parts: ServerParts): void {
+  if (answerIngest(parts.ingest, req, res)) return;
+  if (answerOperational(req, res, parts)) return;
+  if (parts.query?.(req, res)) return;
+  sendText(
+    res,
+    404,
+    JSON.stringify({ error: `no such endpoint: ${(req.url ?? "/").split("?", 1)[0]}`, status: "error" }),
+    "application/json",
+  );
+}
+
 /** The HTTP/1.1 lane in front of node:http, taking the ingestion paths' plain requests. */
-export function ingestLane(ingest: IngestHandler): FastLane {
+export function ingestLane(ingest: IngestHandler, onError?: (error: unknown) => void): FastLane {
   return {
     claims: (_method, url) => isIngestPath(url),
     answer: (exchange) => {
-      ingest(exchange, exchange);
+      // As in the server's listener: a throw (a bug) costs this request a 500, not the process.
+      try {
+        ingest(exchange, exchange);
+      } catch (error) {
+        onError?.(error);
+        if (!exchange.finished) exchange.send(500, INTERNAL_ERROR_HEADERS, INTERNAL_ERROR);
+      }
     },
     maxBodyBytes: SERVER_LIMITS.laneBodyBytes,
     arriving: ingest.arriving,
@@ -86,16 +109,16 @@ export function answerIngest(ingest: IngestHandler, req: IncomingMessage, res: S
 export function createTallyServer(parts: ServerParts): Server {
   parts.metrics.watchArrivingBodies(parts.ingest.arriving);
   const options = { maxHeaderSize: SERVER_LIMITS.maxHeaderBytes };
-  const server = new FastLaneServer(options, ingestLane(parts.ingest), (req, res) => {
-    if (answerIngest(parts.ingest, req, res)) return;
-    if (answerOperational(req, res, parts)) return;
-    if (parts.query?.(req, res)) return;
-    sendText(
-      res,
-      404,
-      JSON.stringify({ error: `no such endpoint: ${(req.url ?? "/").split("?", 1)[0]}`, status: "error" }),
-      "application/json",
-    );
+  const server = new FastLaneServer(options, ingestLane(parts.ingest, parts.onError), (req, res) => {
+    // A throw here would be an uncaught exception in node:http's listener, and end the process
+    // with every connection on it: one bad request must cost one 500, nothing more.
+    try {
+      route(req, res, parts);
+    } catch (error) {
+      parts.onError?.(error);
+      if (res.headersSent) res.destroy();
+      else sendText(res, 500, INTERNAL_ERROR, "application/json");
+    }
   });
   server.requestTimeout = SERVER_LIMITS.requestMs;
   server.headersTimeout = SERVER_LIMITS.headersMs;

@@ -109,7 +109,16 @@ export async function startTally(options: TallyOptions): Promise<RunningTally> {
     onError: (err) =>
       log.error("query: failed", { error: err instanceof Error ? (err.stack ?? err.message) : String(err) }),
   });
-  const server = createTallyServer({ metrics, ingest, query, ready: () => !closing });
+  const server = createTallyServer({
+    metrics,
+    ingest,
+    query,
+    ready: () => !closing,
+    onError: (err) =>
+      log.error("server: a request handler threw", {
+        error: err instanceof Error ? (err.stack ?? err.message) : String(err),
+      }),
+  });
   const port = await listen(server, options.host, options.port);
 
   return {

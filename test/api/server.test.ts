@@ -5,18 +5,25 @@ import type { AddressInfo } from "node:net";
 import { connect } from "node:net";
 import { test } from "node:test";
 import { TallyMetrics } from "../../src/api/metrics.js";
-import { clientErrorReply, createTallyServer, SERVER_LIMITS } from "../../src/api/server.js";
+import {
+  clientErrorReply,
+  createTallyServer,
+  SERVER_LIMITS,
+  type ServerParts,
+} from "../../src/api/server.js";
 import { BodyBudget } from "../../src/ingest/body-budget.js";
 
 /** The whole server with an ingestion handler that takes nothing: only node:http's refusals speak. */
 async function startServer(
   t: import("node:test").TestContext,
   configure: (server: Server) => void = () => {},
+  parts: Partial<ServerParts> = {},
 ): Promise<number> {
   const server = createTallyServer({
     metrics: new TallyMetrics({ defaultMetrics: false }),
     ingest: Object.assign(() => false, { arriving: new BodyBudget(0) }),
     ready: () => true,
+    ...parts,
   });
   configure(server);
   server.listen(0, "127.0.0.1");
@@ -80,4 +87,29 @@ test("a request that does not arrive in time is told so with 408 and the two tim
   assert.match(head, /^HTTP\/1\.1 408 Request Timeout\r\n/);
   assert.match(head, new RegExp(`\r\nContent-Length: ${Buffer.byteLength(body)}\r\n`));
   assert.match((JSON.parse(body) as { error: string }).error, /headers within 10 s, all of it within 30 s/);
+});
+
+test("a handler that throws costs its request a 500, on either transport, and the server goes on", async (t) => {
+  const thrown: unknown[] = [];
+  const bug = (where: string) => {
+    throw new Error(`a bug in ${where}`);
+  };
+  const port = await startServer(t, undefined, {
+    // /track is the HTTP lane's; /boom goes to node:http's listener.
+    ingest: Object.assign((req: { url: string }) => req.url.startsWith("/track") && bug("ingest"), {
+      arriving: new BodyBudget(0),
+    }),
+    query: (req) => req.url === "/boom" && bug("query"),
+    onError: (error) => thrown.push(error),
+  });
+  for (const path of ["/boom", "/track?data=e30"]) {
+    const reply = await fetch(`http://127.0.0.1:${port}${path}`);
+    assert.equal(reply.status, 500, path);
+    assert.match(((await reply.json()) as { error: string }).error, /internal error/);
+  }
+  assert.deepEqual(
+    thrown.map((e) => (e as Error).message),
+    ["a bug in query", "a bug in ingest"],
+  );
+  assert.equal((await fetch(`http://127.0.0.1:${port}/healthz`)).status, 200);
 });
