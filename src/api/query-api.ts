@@ -35,6 +35,11 @@ export type QueryReply =
 export type QueryEndpoint = (request: QueryRequest) => Promise<QueryReply>;
 
 export interface QueryApiLimits {
+  /**
+   * A query's answer must be ready within this. A streamed answer (export) may run as long as it
+   * keeps going: the time counts again from each line written, so only a stream where neither the
+   * producer nor the client moves for this long is cut.
+   */
   readonly timeoutMs: number;
   readonly concurrentPerProject: number;
   readonly maxBodyBytes: number;
@@ -152,11 +157,17 @@ function acceptsGzip(req: IncomingMessage): boolean {
   return /\bgzip\b/.test(String(req.headers["accept-encoding"] ?? ""));
 }
 
-/** Streams an endpoint's lines with back-pressure, gzipped when the client accepts it. */
+/**
+ * Streams an endpoint's lines with back-pressure, gzipped when the client accepts it; `progressed`
+ * hears of each line the stream took. Once `signal` aborts (timed out, client gone) every write
+ * fails with its reason, whether or not the producer watches the signal itself.
+ */
 async function sendStream(
   req: IncomingMessage,
   res: ServerResponse,
   reply: Extract<QueryReply, { kind: "stream" }>,
+  signal: AbortSignal,
+  progressed: () => void,
 ): Promise<void> {
   const gzip = acceptsGzip(req);
   res.writeHead(200, { "content-type": reply.contentType, ...(gzip ? { "content-encoding": "gzip" } : {}) });
@@ -165,9 +176,15 @@ async function sendStream(
   const sink: LineSink = {
     write: (chunk) =>
       new Promise((resolve, reject) => {
+        if (signal.aborted) return reject(signal.reason);
         if (res.destroyed) return reject(new HttpError(499, "client went away"));
+        progressed();
         if (out.write(chunk)) resolve();
-        else out.once("drain", () => resolve());
+        else
+          out.once("drain", () => {
+            progressed();
+            resolve();
+          });
       }),
   };
   await reply.produce(sink);
@@ -226,7 +243,12 @@ export function createQueryApiHandler(options: QueryApiOptions): RouteHandler {
       );
     }
     const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(new HttpError(504, "query timed out")), limits.timeoutMs);
+    const timeOut = () => controller.abort(new HttpError(504, "query timed out"));
+    let timer = setTimeout(timeOut, limits.timeoutMs);
+    const progressed = (): void => {
+      clearTimeout(timer);
+      timer = setTimeout(timeOut, limits.timeoutMs);
+    };
     res.on("close", () => controller.abort(new HttpError(499, "client went away")));
     try {
       const reply = await untilAborted(
@@ -235,7 +257,7 @@ export function createQueryApiHandler(options: QueryApiOptions): RouteHandler {
       );
       if (reply.kind === "json") sendJson(res, 200, reply.body);
       else if (reply.kind === "json-text") sendJsonText(res, 200, reply.text);
-      else await sendStream(req, res, reply);
+      else await sendStream(req, res, reply, controller.signal, progressed);
     } finally {
       clearTimeout(timer);
       gate.leave(project.id);

@@ -33,6 +33,21 @@ const endpoints = new Map<string, QueryEndpoint>([
     },
   ],
   ["slow", () => new Promise(() => {})],
+  [
+    // A stream that runs past the 200 ms query timeout while it keeps writing, then one that stalls.
+    "long-export",
+    async ({ params }) => ({
+      kind: "stream",
+      contentType: "application/x-ndjson",
+      produce: async (sink) => {
+        const gapMs = Number(params.get("gap"));
+        for (let i = 0; i < 8; i++) {
+          await sink.write(`${JSON.stringify({ i })}\n`);
+          await new Promise((resolve) => setTimeout(resolve, gapMs));
+        }
+      },
+    }),
+  ],
   ["held", () => new Promise((resolve) => (release = () => resolve({ kind: "json", body: "done" })))],
   ["broken", async () => Promise.reject(new Error("bug"))],
   [
@@ -183,4 +198,13 @@ test("a request target that is not a URL path is left to the server's 404, not t
     assert.match(received, /^HTTP\/1\.1 404 /, target);
   }
   assert.equal(errors.length, logged);
+});
+
+test("a stream runs past the query timeout while it keeps going, and is cut when it stalls", async () => {
+  const going = await fetch(`${base}/api/2.0/long-export?gap=60`, { headers: auth("sec-shop") });
+  assert.equal(going.status, 200);
+  const lines = (await going.text()).trim().split("\n");
+  assert.equal(lines.length, 8, "eight lines over ~480 ms, each within 200 ms of the last");
+  const stalled = await fetch(`${base}/api/2.0/long-export?gap=400`, { headers: auth("sec-shop") });
+  await assert.rejects(stalled.text(), "a stream that stalls past the timeout is cut");
 });
