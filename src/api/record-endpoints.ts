@@ -4,8 +4,9 @@
 import { compile } from "../expr/compile.js";
 import type { EvalContext, JsonObject } from "../expr/value.js";
 import type { AliasStore } from "../process/alias-store.js";
-import type { ProfileStore } from "../process/profile-store.js";
+import { EngageError, type ProfileStore } from "../process/profile-store.js";
 import type { Project } from "../projects/project.js";
+import { QueryParamError } from "../query/params-error.js";
 import { parseEngageParams, parseExportParams, parseStreamParams } from "../query/params-raw.js";
 import { type DayBatches, dedupLatest, exportRecord, rawEvents } from "../query/raw-events.js";
 import { formatDay } from "../query/time-buckets.js";
@@ -98,17 +99,22 @@ function engageEndpoint(services: RecordServices): QueryEndpoint {
       p.distinctIds === undefined
         ? undefined
         : [...(await services.aliases.resolveMany(project.id, p.distinctIds)).values()];
-    const page = await services.profiles.query(project.id, {
-      distinctIds,
-      page: p.page,
-      pageSize: p.pageSize,
-      sessionId: p.sessionId,
-      outputProperties: p.outputProperties,
-      filter:
-        where === undefined
-          ? undefined
-          : (props) => where.matchesRow({ properties: props as JsonObject, user: props as JsonObject }),
-    });
+    const page = await services.profiles
+      .query(project.id, {
+        distinctIds,
+        page: p.page,
+        pageSize: p.pageSize,
+        sessionId: p.sessionId,
+        outputProperties: p.outputProperties,
+        filter:
+          where === undefined
+            ? undefined
+            : (props) => where.matchesRow({ properties: props as JsonObject, user: props as JsonObject }),
+      })
+      .catch((error: unknown) => {
+        // The store's refusal of a parameter (a stale or foreign session_id) is the request's: 400.
+        throw error instanceof EngageError ? new QueryParamError(error.field, error.problem) : error;
+      });
     return { kind: "json", body: page };
   };
 }

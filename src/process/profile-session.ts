@@ -22,9 +22,9 @@ export function encodeSession(session: EngageSession): string {
 /** The session of a token this store issued for the same project and group key. */
 export function decodeSession(token: string, projectId: number, groupKey: string): EngageSession {
   const session = parse(token);
-  if (session === undefined) throw new EngageError("session_id", "session_id is not one this server issued");
+  if (session === undefined) throw new EngageError("session_id", "not one this server issued");
   if (session.projectId !== projectId || session.groupKey !== groupKey) {
-    throw new EngageError("session_id", "session_id belongs to another query");
+    throw new EngageError("session_id", "issued for another query (another project or group key)");
   }
   return session;
 }

@@ -144,9 +144,9 @@ export class SqliteProfileStore implements ProfileStore {
   async query(projectId: number, query: EngageQuery): Promise<EngagePage> {
     const page = query.page ?? 0;
     const pageSize = query.pageSize ?? MAX_PAGE_SIZE;
-    if (!Number.isSafeInteger(page) || page < 0) throw new EngageError("page", "page must be an integer ≥ 0");
+    if (!Number.isSafeInteger(page) || page < 0) throw new EngageError("page", "must be an integer ≥ 0");
     if (!Number.isSafeInteger(pageSize) || pageSize < 1 || pageSize > MAX_PAGE_SIZE) {
-      throw new EngageError("page_size", `page_size must be an integer from 1 to ${MAX_PAGE_SIZE}`);
+      throw new EngageError("page_size", `must be an integer from 1 to ${MAX_PAGE_SIZE}`);
     }
     const groupKey = query.groupKey ?? PEOPLE;
     const session =

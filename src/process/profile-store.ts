@@ -65,9 +65,10 @@ export interface EngagePage {
 export class EngageError extends Error {
   constructor(
     readonly field: string,
-    message: string,
+    /** What is wrong, without the field's name. */
+    readonly problem: string,
   ) {
-    super(message);
+    super(`${field}: ${problem}`);
   }
 }
 

@@ -121,6 +121,10 @@ test("profile updates apply in $time order and engage shows them", async () => {
     total: number;
   };
   assert.equal(filtered.total, 1);
+  // A session id the server never issued is the request's mistake: 400, naming the parameter.
+  const stale = await query(t, "engage", { session_id: "s1.garbage" });
+  assert.equal(stale.status, 400);
+  assert.match(((await stale.json()) as { error: string }).error, /^session_id: not one this server issued/);
 });
 
 test("events sent with the official SDK come back from export exactly as sent", async () => {
