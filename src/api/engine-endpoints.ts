@@ -33,13 +33,15 @@ export interface EngineServices {
 const READS_PAST_RANGE: ReadonlySet<string> = new Set(["funnels", "retention", "retention/addiction"]);
 const RESULT_TTL_SECONDS = 3600;
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
+/** `user[…]` as the parser reads it, space before the bracket included; a false match only skips the cache. */
+const READS_PROFILES = /\buser\s*\[/;
 
 /**
  * The days a cacheable query reads, or undefined when it must not be cached: a range that is not
  * closed (it reaches today), a relative period, or an expression whose value moves with time (NOW)
  * or with profiles (user[…]), which the data version does not cover.
  */
-function cacheableDays(
+export function cacheableDays(
   name: string,
   params: URLSearchParams,
   project: Project,
@@ -49,7 +51,7 @@ function cacheableDays(
   if (from === null || to === null || !DAY.test(from) || !DAY.test(to)) return undefined;
   const today = formatDay(localDay(Date.now() / 1000, project.timeZone));
   if (to >= today) return undefined;
-  for (const [, value] of params) if (value.includes("NOW") || value.includes("user[")) return undefined;
+  for (const [, value] of params) if (value.includes("NOW") || READS_PROFILES.test(value)) return undefined;
   return [from, READS_PAST_RANGE.has(name) ? "9999-12-31" : to];
 }
 
