@@ -3,6 +3,7 @@
 
 import { compile } from "../expr/compile.js";
 import type { EvalContext, JsonObject } from "../expr/value.js";
+import { isAnonymousId } from "../process/alias-anonymous-id.js";
 import type { AliasStore } from "../process/alias-store.js";
 import { EngageError, type ProfileStore } from "../process/profile-store.js";
 import type { Project } from "../projects/project.js";
@@ -67,14 +68,20 @@ function exportEndpoint(services: RecordServices): QueryEndpoint {
   };
 }
 
-/** Every stored id that counts as one of these users at query time (each through the alias map). */
+/**
+ * Every stored id that counts as one of these users at query time (each through the alias map). An
+ * id that means no user ("anonymous", "null", …) names no one: it finds nothing.
+ */
 async function storedIdsOf(
   aliases: AliasStore,
   projectId: number,
   ids: readonly string[],
 ): Promise<Set<string>> {
   const out = new Set<string>();
-  for (const id of ids) for (const member of await aliases.membersOf(projectId, id)) out.add(member);
+  for (const id of ids) {
+    if (isAnonymousId(id)) continue;
+    for (const member of await aliases.membersOf(projectId, id)) out.add(member);
+  }
   return out;
 }
 

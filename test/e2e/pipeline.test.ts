@@ -83,6 +83,22 @@ test("anonymous events, then $identify, then $create_alias: the person's events 
   assert.equal(exported[0].properties.$original_distinct_id, "alice@example.com");
 });
 
+test("stream/query for an id that means no user finds no one's activity", async () => {
+  await importEvents(t, [ev("Nobody", "anonymous", { $insert_id: "nobody-1" })]);
+  await eventually(
+    async () => (await exportAll(t, { event: '["Nobody"]' })) as unknown[],
+    (e) => e.length === 1,
+  );
+  const reply = (await (
+    await query(t, "stream/query", {
+      from_date: "2020-01-01",
+      to_date: today(),
+      distinct_ids: JSON.stringify(["anonymous"]),
+    })
+  ).json()) as { results: { events: unknown[] } };
+  assert.deepEqual(reply.results.events, []);
+});
+
 test("an alias already taken by another person is refused and changes nothing", async () => {
   await importEvents(t, [
     ev("$create_alias", "bob", { alias: "shared-alias", $insert_id: "ca1" }),
