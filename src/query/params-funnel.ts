@@ -58,12 +58,15 @@ export function parseFunnelParams(q: URLSearchParams): FunnelParams {
   };
 }
 
+/** The spec's conversion window when `length` is not given, whatever `length_unit` says. */
+const DEFAULT_WINDOW_SECONDS = 30 * 86400;
+
 function conversionWindow(q: URLSearchParams): number {
   const lengthUnit = oneOf(q, "length_unit", Object.keys(LENGTH_UNIT_SECONDS) as LengthUnit[], "day");
+  if (!q.has("length")) return DEFAULT_WINDOW_SECONDS;
   const perUnit = LENGTH_UNIT_SECONDS[lengthUnit];
   const maxSeconds = QUERY_LIMITS.maxConversionWindowDays * 86400;
-  const length = integer(q, "length", lengthUnit === "day" ? 30 : 1, 1, Math.floor(maxSeconds / perUnit));
-  return length * perUnit;
+  return integer(q, "length", 1, 1, Math.floor(maxSeconds / perUnit)) * perUnit;
 }
 
 function funnelSteps(q: URLSearchParams): FunnelStep[] {

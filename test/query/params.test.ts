@@ -201,10 +201,14 @@ describe("funnel parameters", () => {
     assert.equal(p.limit, 255);
   });
 
-  it("reads length with length_unit", () => {
+  it("reads length with length_unit; without length the window is 30 days whatever the unit", () => {
     assert.equal(
       parseFunnelParams(query({ events: STEPS, ...DATES, length: "2", length_unit: "hour" })).windowSeconds,
       7200,
+    );
+    assert.equal(
+      parseFunnelParams(query({ events: STEPS, ...DATES, length_unit: "hour" })).windowSeconds,
+      30 * 86400,
     );
   });
 
