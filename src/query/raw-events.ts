@@ -3,9 +3,11 @@
 // bounded by one day's matching rows, and each day comes out in time order (ties in ingestion
 // order), as the reference (reference/raw-events.ts) defines.
 
+import type { ColumnBatch } from "../expr/columns.js";
 import { compile } from "../expr/compile.js";
 import type { EvalContext, Value } from "../expr/value.js";
-import type { EventBatch, StoredEvent } from "../store/stored-event.js";
+import { type EventBatch, type StoredEvent, SystemProperty } from "../store/stored-event.js";
+import { codedColumn, sentDistinctIds } from "../store/system-columns.js";
 import type { Expression } from "./params-read.js";
 
 /** What the raw-event readers need of the store: one day's batches at a time, in day order. */
@@ -58,7 +60,7 @@ export function matchingRows(day: DayBatches, filter: RawEventFilter, ctx: EvalC
   const hits: Hit[] = [];
   for (const batch of day.batches) {
     const rows = new Uint32Array(batch.length);
-    let n = where === undefined ? fillAll(rows) : where.bind(batch).filter(rows);
+    let n = where === undefined ? fillAll(rows) : where.bind(asSent(batch)).filter(rows);
     const eventTable = codeTable(batch.events.dictionary, names);
     if (eventTable !== undefined) n = keepCodes(rows, n, batch.events.codes, eventTable);
     const idTable = codeTable(batch.distinctIds.dictionary, filter.distinctIds);
@@ -69,6 +71,22 @@ export function matchingRows(day: DayBatches, filter: RawEventFilter, ctx: EvalC
     }
   }
   return hits.sort((a, b) => a.time - b.time || a.offset - b.offset);
+}
+
+/**
+ * The batch as a `where` reads it: `distinct_id` as the event was sent, the id every other endpoint's
+ * expressions see; the stored column holds the id ingestion resolved it to.
+ */
+function asSent(batch: EventBatch): ColumnBatch {
+  return {
+    length: batch.length,
+    time: batch.time,
+    property: (name) =>
+      name === SystemProperty.DistinctId
+        ? codedColumn(sentDistinctIds(batch.distinctIds, batch.originalDistinctIds))
+        : batch.property(name),
+    userProperty: (name) => batch.userProperty(name),
+  };
 }
 
 function fillAll(rows: Uint32Array): number {

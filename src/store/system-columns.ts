@@ -20,6 +20,21 @@ export function codedColumn(coded: CodedStrings): PropertyColumn | undefined {
   return { tags, numbers: null, codes: coded.codes, dictionary: coded.dictionary, others: NO_OTHERS };
 }
 
+/**
+ * `distinct_id` as each event was sent, as expressions read it: the original id where ingestion
+ * resolved it to another (`stored`, the distinct id column, holds the resolved one).
+ */
+export function sentDistinctIds(stored: CodedStrings, original: CodedStrings): CodedStrings {
+  if (original.dictionary.length === 0) return stored;
+  const base = stored.dictionary.length;
+  const codes = new Int32Array(stored.codes.length);
+  for (let i = 0; i < codes.length; i++) {
+    const o = original.codes[i];
+    codes[i] = o >= 0 ? base + o : stored.codes[i];
+  }
+  return { codes, dictionary: [...stored.dictionary, ...original.dictionary] };
+}
+
 /** The system column behind a reserved property name, or null when `name` is an ordinary property. */
 export function systemColumn(batch: EventBatch, name: string): PropertyColumn | undefined | null {
   switch (name) {

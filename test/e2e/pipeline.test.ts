@@ -81,6 +81,14 @@ test("anonymous events, then $identify, then $create_alias: the person's events 
   const exported = (await exportAll(t, { event: '["Buy"]' })) as { properties: Record<string, unknown> }[];
   assert.equal(exported[0].properties.distinct_id, "alice", "stored under the resolved id");
   assert.equal(exported[0].properties.$original_distinct_id, "alice@example.com");
+  // export's where reads distinct_id as sent, as segmentation's does.
+  const bySent = (await exportAll(t, {
+    where: 'properties["distinct_id"] == "alice@example.com"',
+  })) as { event: string }[];
+  assert.deepEqual(
+    bySent.map((e) => e.event),
+    ["Buy"],
+  );
 });
 
 test("stream/query for an id that means no user finds no one's activity", async () => {

@@ -9,6 +9,7 @@ import { readMember } from "../../expr/runtime.js";
 import type { Value } from "../../expr/value.js";
 import { SegmentBatch } from "../../store/segment-batch.js";
 import type { CodedStrings, EventBatch, KeyOrders } from "../../store/stored-event.js";
+import { sentDistinctIds } from "../../store/system-columns.js";
 import { codedValueColumn, columnBytes } from "./coded-column.js";
 import type { EngineCache, Identity } from "./engine-cache.js";
 import { type EventRows, eventRows, idRunEnds, timeRange } from "./event-rows.js";
@@ -53,14 +54,9 @@ function keyOrderBytes(orders: KeyOrders): number {
 }
 
 /** The id each row was sent with: the original id where ingestion resolved it to another. */
-function sentDistinctIds(stored: CodedStrings, original: CodedStrings): PropertyColumn | null {
-  const base = stored.dictionary.length;
-  const rowCodes = new Int32Array(stored.codes.length);
-  for (let i = 0; i < rowCodes.length; i++) {
-    const o = original.codes[i];
-    rowCodes[i] = o >= 0 ? base + o : stored.codes[i];
-  }
-  return codedValueColumn(rowCodes, [...stored.dictionary, ...original.dictionary]) ?? null;
+function sentIdColumn(stored: CodedStrings, original: CodedStrings): PropertyColumn | null {
+  const sent = sentDistinctIds(stored, original);
+  return codedValueColumn(sent.codes, [...sent.dictionary]) ?? null;
 }
 
 export class ScanBatch implements ColumnBatch {
@@ -187,7 +183,7 @@ export class ScanBatch implements ColumnBatch {
     // The reference sees properties as sent: the id before ingestion resolved it, and a property
     // named like the store's system column rather than the column.
     if (name === "distinct_id") {
-      return sentDistinctIds(this.distinctIds, this.stored.originalDistinctIds);
+      return sentIdColumn(this.distinctIds, this.stored.originalDistinctIds);
     }
     if (name === "$original_distinct_id") return materialised(this.stored.readProperty(name));
     return materialised(this.stored.property(name));
