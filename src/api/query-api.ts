@@ -99,10 +99,12 @@ function readBody(req: IncomingMessage, maxBytes: number): Promise<string> {
     const chunks: Buffer[] = [];
     let size = 0;
     req.on("data", (chunk: Buffer) => {
+      // Past the limit the rest is read and dropped, so that the client, still sending, gets the 413.
+      if (size > maxBytes) return;
       size += chunk.length;
       if (size > maxBytes) {
+        chunks.length = 0;
         reject(new HttpError(413, `request body over ${maxBytes} bytes`));
-        req.destroy();
         return;
       }
       chunks.push(chunk);
@@ -276,6 +278,8 @@ export function createQueryApiHandler(options: QueryApiOptions): RouteHandler {
       return true;
     }
     answer(req, res, endpoint, url).catch((err: unknown) => {
+      // A body not read to its end cannot be skipped on a kept-alive connection: close after the reply.
+      if (!req.complete && !res.headersSent) res.setHeader("Connection", "close");
       if (err instanceof HttpError) sendError(res, err.status, err.message);
       else if (err instanceof QueryParamError) sendError(res, 400, err.message);
       // A query too big for its bounds is the request's problem: narrow the range, segments or steps.

@@ -208,3 +208,13 @@ test("a stream runs past the query timeout while it keeps going, and is cut when
   const stalled = await fetch(`${base}/api/2.0/long-export?gap=400`, { headers: auth("sec-shop") });
   await assert.rejects(stalled.text(), "a stream that stalls past the timeout is cut");
 });
+
+test("a POST body over the limit gets its 413 JSON, not a reset connection", async () => {
+  const res = await fetch(`${base}/api/2.0/whoami`, {
+    method: "POST",
+    headers: { ...auth("sec-shop"), "content-type": "application/x-www-form-urlencoded" },
+    body: `where=${"x".repeat(2 * 1024 * 1024)}`,
+  });
+  assert.equal(res.status, 413);
+  assert.match(((await res.json()) as { error: string }).error, /request body over 1048576 bytes/);
+});
