@@ -56,7 +56,7 @@ function keyOrderBytes(orders: KeyOrders): number {
 /** The id each row was sent with: the original id where ingestion resolved it to another. */
 function sentIdColumn(stored: CodedStrings, original: CodedStrings): PropertyColumn | null {
   const sent = sentDistinctIds(stored, original);
-  return codedValueColumn(sent.codes, [...sent.dictionary]) ?? null;
+  return codedValueColumn(sent.codes, sent.dictionary) ?? null;
 }
 
 export class ScanBatch implements ColumnBatch {
