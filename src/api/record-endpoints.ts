@@ -2,14 +2,24 @@
 // event store, the alias map and the profile store.
 
 import { compile } from "../expr/compile.js";
+import { propertyReads } from "../expr/reads.js";
 import type { EvalContext, JsonObject } from "../expr/value.js";
 import { isAnonymousId } from "../process/alias-anonymous-id.js";
+import type { AliasSnapshots } from "../process/alias-snapshots.js";
 import type { AliasStore } from "../process/alias-store.js";
-import { EngageError, type ProfileStore } from "../process/profile-store.js";
+import type { SqliteProfileStore } from "../process/profile-sqlite-store.js";
+import { EngageError } from "../process/profile-store.js";
 import type { Project } from "../projects/project.js";
 import { QueryParamError } from "../query/params-error.js";
 import { parseEngageParams, parseExportParams, parseStreamParams } from "../query/params-raw.js";
-import { type DayBatches, dedupLatest, exportRecord, rawEvents } from "../query/raw-events.js";
+import type { Expression } from "../query/params-read.js";
+import {
+  type DayBatches,
+  dedupLatest,
+  exportRecord,
+  rawEvents,
+  type UserProfiles,
+} from "../query/raw-events.js";
 import { formatDay } from "../query/time-buckets.js";
 import type { EventStore } from "../store/event-store.js";
 import type { QueryEndpoint, QueryRequest } from "./query-api.js";
@@ -17,7 +27,9 @@ import type { QueryEndpoint, QueryRequest } from "./query-api.js";
 export interface RecordServices {
   readonly store: EventStore;
   readonly aliases: AliasStore;
-  readonly profiles: ProfileStore;
+  /** The alias map `user[…]` reads profiles through, as the engine's queries do. */
+  readonly aliasSnapshots: AliasSnapshots;
+  readonly profiles: SqliteProfileStore;
 }
 
 function contextOf(project: Project): EvalContext {
@@ -45,11 +57,26 @@ function* daysOf(
   }
 }
 
+/** What `user[…]` reads, when `where` reads it: the alias map now, and the profiles. */
+async function userProfiles(
+  services: RecordServices,
+  projectId: number,
+  where: Expression | undefined,
+): Promise<UserProfiles | undefined> {
+  if (where === undefined || !propertyReads(where.node).some((read) => read.source === "user"))
+    return undefined;
+  return {
+    aliases: await services.aliasSnapshots.snapshot(projectId),
+    profileOf: (id) => services.profiles.getNow(projectId, id)?.properties as JsonObject | undefined,
+  };
+}
+
 function exportEndpoint(services: RecordServices): QueryEndpoint {
   return async ({ project, params, signal }: QueryRequest) => {
     const p = parseExportParams(params);
+    const users = await userProfiles(services, project.id, p.where);
     const days = daysOf(services.store, project.id, p.period, signal);
-    const events = rawEvents(days, { events: p.events, where: p.where }, contextOf(project), p.limit);
+    const events = rawEvents(days, { events: p.events, where: p.where, users }, contextOf(project), p.limit);
     return {
       kind: "stream",
       contentType: "application/x-ndjson; charset=utf-8",

@@ -3,11 +3,15 @@
 // bounded by one day's matching rows, and each day comes out in time order (ties in ingestion
 // order), as the reference (reference/raw-events.ts) defines.
 
-import type { ColumnBatch } from "../expr/columns.js";
+import type { ColumnBatch, PropertyColumn } from "../expr/columns.js";
 import { compile } from "../expr/compile.js";
-import type { EvalContext, Value } from "../expr/value.js";
+import { readMember } from "../expr/runtime.js";
+import type { EvalContext, JsonObject, Value } from "../expr/value.js";
 import { type EventBatch, type StoredEvent, SystemProperty } from "../store/stored-event.js";
 import { codedColumn, sentDistinctIds } from "../store/system-columns.js";
+import { codedValueColumn } from "./engine/coded-column.js";
+import { canonicalUser } from "./engine/identity.js";
+import type { ProfileLookup } from "./engine/source.js";
 import type { Expression } from "./params-read.js";
 
 /** What the raw-event readers need of the store: one day's batches at a time, in day order. */
@@ -22,6 +26,14 @@ export interface RawEventFilter {
   readonly where?: Expression;
   /** Rows of these stored distinct ids only, when given. */
   readonly distinctIds?: ReadonlySet<string>;
+  /** What `user[…]` in `where` reads; without it every `user[…]` is undefined. */
+  readonly users?: UserProfiles;
+}
+
+/** A row's profile: its stored id through the alias map at query time, then the canonical user's profile. */
+export interface UserProfiles {
+  readonly aliases: ReadonlyMap<string, string>;
+  readonly profileOf: ProfileLookup;
 }
 
 /** One row of one batch that passed the filter. */
@@ -57,10 +69,17 @@ function keepCodes(rows: Uint32Array, n: number, codes: Int32Array, table: Uint8
 export function matchingRows(day: DayBatches, filter: RawEventFilter, ctx: EvalContext): Hit[] {
   const where = filter.where === undefined ? undefined : compile(filter.where.node, ctx);
   const names = filter.events === undefined ? undefined : new Set(filter.events);
+  // A day's batches share their users: each profile is read once a day, and let go with the day.
+  const profiles = new Map<string, JsonObject | undefined>();
+  const profileOf = (user: string) => {
+    if (!profiles.has(user)) profiles.set(user, filter.users?.profileOf(user));
+    return profiles.get(user);
+  };
   const hits: Hit[] = [];
   for (const batch of day.batches) {
     const rows = new Uint32Array(batch.length);
-    let n = where === undefined ? fillAll(rows) : where.bind(asSent(batch)).filter(rows);
+    let n =
+      where === undefined ? fillAll(rows) : where.bind(asSent(batch, filter.users, profileOf)).filter(rows);
     const eventTable = codeTable(batch.events.dictionary, names);
     if (eventTable !== undefined) n = keepCodes(rows, n, batch.events.codes, eventTable);
     const idTable = codeTable(batch.distinctIds.dictionary, filter.distinctIds);
@@ -75,9 +94,14 @@ export function matchingRows(day: DayBatches, filter: RawEventFilter, ctx: EvalC
 
 /**
  * The batch as a `where` reads it: `distinct_id` as the event was sent, the id every other endpoint's
- * expressions see; the stored column holds the id ingestion resolved it to.
+ * expressions see (the stored column holds the id ingestion resolved it to), and `user[…]` from the
+ * profile of the row's user at query time, as the engine reads it.
  */
-function asSent(batch: EventBatch): ColumnBatch {
+function asSent(
+  batch: EventBatch,
+  users: UserProfiles | undefined,
+  profileOf: (user: string) => JsonObject | undefined,
+): ColumnBatch {
   return {
     length: batch.length,
     time: batch.time,
@@ -85,8 +109,25 @@ function asSent(batch: EventBatch): ColumnBatch {
       name === SystemProperty.DistinctId
         ? codedColumn(sentDistinctIds(batch.distinctIds, batch.originalDistinctIds))
         : batch.property(name),
-    userProperty: (name) => batch.userProperty(name),
+    userProperty: (name) =>
+      users === undefined ? undefined : profileColumn(batch, name, users.aliases, profileOf),
   };
+}
+
+/** `user[name]` for every row, worked out once per stored id of the batch. */
+function profileColumn(
+  batch: EventBatch,
+  name: string,
+  aliases: ReadonlyMap<string, string>,
+  profileOf: (user: string) => JsonObject | undefined,
+): PropertyColumn | undefined {
+  const ids = batch.distinctIds.dictionary;
+  const values: Value[] = new Array(ids.length);
+  for (let c = 0; c < ids.length; c++) {
+    const user = canonicalUser(ids[c], aliases);
+    values[c] = user === null ? undefined : readMember(profileOf(user), name);
+  }
+  return codedValueColumn(batch.distinctIds.codes, values);
 }
 
 function fillAll(rows: Uint32Array): number {

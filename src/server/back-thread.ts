@@ -98,7 +98,7 @@ async function start(data: BackThreadData) {
   await processor.start();
   const scanWorkers = new ScanPool({ size: data.queryWorkers });
   const endpoints = new Map([
-    ...recordEndpoints({ store, aliases, profiles }),
+    ...recordEndpoints({ store, aliases, aliasSnapshots, profiles }),
     ...engineEndpoints(
       {
         store,

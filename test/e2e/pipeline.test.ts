@@ -107,6 +107,32 @@ test("stream/query for an id that means no user finds no one's activity", async 
   assert.deepEqual(reply.results.events, []);
 });
 
+test("export's where reads user[…] from the profile of the event's person, anonymous events included", async () => {
+  await importEvents(t, [
+    ev("Read", "anon-erin", { $insert_id: "r1" }),
+    ev("$identify", "erin", { $anon_distinct_id: "anon-erin", $insert_id: "r2" }, now + 1),
+    ev("Read", "erin", { $insert_id: "r3" }, now + 2),
+    ev("Read", "frank", { $insert_id: "r4" }, now + 3),
+  ]);
+  const body = new URLSearchParams({
+    data: JSON.stringify([
+      { $token: t.project.token, $distinct_id: "erin", $set: { tier: "gold" } },
+      { $token: t.project.token, $distinct_id: "frank", $set: { tier: "tin" } },
+    ]),
+  });
+  assert.equal(await (await fetch(`${t.base}/engage`, { method: "POST", body })).text(), "1");
+  const reads = async (where: string) =>
+    ((await exportAll(t, { event: '["Read"]', where })) as { properties: { $insert_id: string } }[]).map(
+      (e) => e.properties.$insert_id,
+    );
+  await eventually(
+    () => reads('defined(user["tier"])'),
+    (ids) => ids.length === 3,
+  );
+  assert.deepEqual(await reads('user["tier"] == "gold"'), ["r1", "r3"]);
+  assert.deepEqual(await reads('user["tier"] == "tin"'), ["r4"]);
+});
+
 test("an alias already taken by another person is refused and changes nothing", async () => {
   await importEvents(t, [
     ev("$create_alias", "bob", { alias: "shared-alias", $insert_id: "ca1" }),
