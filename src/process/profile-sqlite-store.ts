@@ -5,7 +5,8 @@
 
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import Database from "better-sqlite3";
+import type Database from "better-sqlite3";
+import { openDurableDatabase } from "../util/sqlite.js";
 import { type ApplyOutcome, applyUpdate, emptyProfile, type ProfileState } from "./profile-apply.js";
 import { type JsonValue, readObject, toProperties, writeObject } from "./profile-json.js";
 import { foldProfile } from "./profile-merge.js";
@@ -83,9 +84,7 @@ export class SqliteProfileStore implements ProfileStore {
 
   constructor(dataDir: string, options: SqliteProfileStoreOptions = {}) {
     mkdirSync(dataDir, { recursive: true });
-    this.db = new Database(join(dataDir, options.fileName ?? "profiles.db"));
-    this.db.pragma("journal_mode = WAL");
-    this.db.pragma("busy_timeout = 5000");
+    this.db = openDurableDatabase(join(dataDir, options.fileName ?? "profiles.db"));
     this.db.exec(SCHEMA);
     this.loadStmt = this.db.prepare(
       `SELECT live, properties, times, deleted_at, last_offset FROM profiles

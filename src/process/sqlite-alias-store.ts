@@ -10,7 +10,8 @@
 
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import Database from "better-sqlite3";
+import type Database from "better-sqlite3";
+import { openDurableDatabase } from "../util/sqlite.js";
 import { isAnonymousId } from "./alias-anonymous-id.js";
 import { AliasCache } from "./alias-cache.js";
 import type { AliasStore, IdentityRefusal, IdentityRequest, IdentityResult } from "./alias-store.js";
@@ -71,11 +72,9 @@ export class SqliteAliasStore implements AliasStore {
 
   constructor(dataDir: string, options: SqliteAliasStoreOptions = {}) {
     mkdirSync(dataDir, { recursive: true });
-    this.db = new Database(join(dataDir, options.fileName ?? "identity.db"), {
+    this.db = openDurableDatabase(join(dataDir, options.fileName ?? "identity.db"), {
       verbose: options.onStatement === undefined ? undefined : (sql) => options.onStatement?.(String(sql)),
     });
-    this.db.pragma("journal_mode = WAL");
-    this.db.pragma("busy_timeout = 5000");
     this.db.exec(SCHEMA);
     this.cache = new AliasCache(options.cacheSize ?? 100_000);
     // json_each turns one bound JSON array into a table: one statement for any number of ids.

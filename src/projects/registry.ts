@@ -5,7 +5,8 @@
 import { randomBytes, timingSafeEqual } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import Database from "better-sqlite3";
+import type Database from "better-sqlite3";
+import { openDurableDatabase } from "../util/sqlite.js";
 import type { Project, ProjectDirectory } from "./project.js";
 
 const SCHEMA = `
@@ -97,9 +98,7 @@ export class ProjectRegistry implements ProjectDirectory {
 
   constructor(dataDir: string) {
     mkdirSync(dataDir, { recursive: true });
-    this.db = new Database(join(dataDir, "meta.db"));
-    this.db.pragma("journal_mode = WAL");
-    this.db.pragma("busy_timeout = 5000");
+    this.db = openDurableDatabase(join(dataDir, "meta.db"));
     this.db.exec(SCHEMA);
     this.refresh();
   }
