@@ -14,7 +14,7 @@
 // ones go to libuv's thread pool. See INLINE_WRITE_BYTES for why.
 
 import { constants } from "node:fs";
-import { type FileHandle, open } from "node:fs/promises";
+import { type FileHandle, open, stat, unlink } from "node:fs/promises";
 import { queueErrorFromIo, writeFully, writeFullyNow } from "./file-io.js";
 import type { GroupTail } from "./group-commit.js";
 import { QueueError } from "./queue.js";
@@ -63,6 +63,8 @@ export interface TailWriterOptions {
   readonly fillChunk?: number;
   /** Groups up to this size are written on the calling thread; default INLINE_WRITE_BYTES. */
   readonly inlineBytes?: number;
+  /** Makes a new segment's name durable; default segment-files' syncDir (tests make it fail). */
+  readonly syncDir?: (dir: string) => Promise<void>;
 }
 
 /**
@@ -250,10 +252,7 @@ export class TailWriter implements GroupTail {
     let next: FileHandle;
     try {
       await this.#cutPadding();
-      const flags =
-        constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | tailSyncFlag(this.options.fsync);
-      next = await open(segmentPath(this.options.dir, base), flags);
-      if (this.options.fsync) await syncDir(this.options.dir);
+      next = await this.#createSegment(base);
     } catch (error) {
       throw queueErrorFromIo(error, "starting a new queue segment");
     }
@@ -263,6 +262,32 @@ export class TailWriter implements GroupTail {
     this.#end = 0;
     this.#zeroedEnd = 0;
     this.#fillOn = true;
+  }
+
+  /**
+   * Creates the segment file for `base` and makes its name durable. A roll that fails once the file
+   * exists removes it again; one that could not, leaves it empty, and the next roll takes it over:
+   * either way a failed roll (no descriptor left for the directory's fsync, say) costs the appends
+   * of that moment, not every append until a restart.
+   */
+  async #createSegment(base: number): Promise<FileHandle> {
+    const path = segmentPath(this.options.dir, base);
+    const sync = tailSyncFlag(this.options.fsync);
+    let next: FileHandle;
+    try {
+      next = await open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | sync);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST" || (await stat(path)).size !== 0) throw error;
+      next = await open(path, constants.O_WRONLY | sync);
+    }
+    try {
+      if (this.options.fsync) await (this.options.syncDir ?? syncDir)(this.options.dir);
+      return next;
+    } catch (error) {
+      await next.close().catch(() => {});
+      await unlink(path).catch(() => {});
+      throw error;
+    }
   }
 
   /** Closes the tail, cut to its last record so a stopped log's files are exactly its records. */

@@ -308,6 +308,68 @@ test("a roll cuts the old tail to its records, durably, before the next segment 
   await writer.close();
 });
 
+test("a roll that fails once the new segment exists leaves no file behind, and the next roll works", async (t) => {
+  const dir = await tempDir(t);
+  const path = segmentPath(dir, 0);
+  await writeFile(path, "");
+  const segments: Segment[] = [{ base: 0, size: 0, consumedAt: null }];
+  let dirSyncs = 0;
+  const writer = new TailWriter(segments, await open(path, "r+"), {
+    dir,
+    segmentBytes: 1000,
+    fsync: true,
+    onFsync: () => {},
+    fillStep: 0,
+    syncDir: async () => {
+      // The first fails as an open of the directory does when the process is out of descriptors.
+      if (dirSyncs++ === 0) throw Object.assign(new Error("too many open files"), { code: "EMFILE" });
+    },
+  });
+  await writer.write(group(10));
+  await assert.rejects(writer.roll(1), { code: "queue_io" });
+  assert.equal(existsSync(segmentPath(dir, 1)), false, "the failed roll removed its file");
+  assert.equal(segments.length, 1);
+  await writer.roll(1);
+  await writer.write(group(10));
+  assert.deepEqual(segments.at(-1), { base: 1, size: 0, consumedAt: null });
+  assert.equal(readFileSync(segmentPath(dir, 1)).length, 10);
+  await writer.close();
+});
+
+test("a roll takes over an empty segment file an earlier failed roll could not remove", async (t) => {
+  const dir = await tempDir(t);
+  const path = segmentPath(dir, 0);
+  await writeFile(path, "");
+  await writeFile(segmentPath(dir, 1), "");
+  const segments: Segment[] = [{ base: 0, size: 0, consumedAt: null }];
+  const writer = new TailWriter(segments, await open(path, "r+"), {
+    dir,
+    segmentBytes: 1000,
+    fsync: true,
+    onFsync: () => {},
+    fillStep: 0,
+  });
+  await writer.roll(1);
+  await writer.write(group(10));
+  assert.equal(readFileSync(segmentPath(dir, 1)).length, 10);
+  await writer.close();
+  // A file with records in it is never taken over.
+  const writer2 = new TailWriter(
+    [{ base: 1, size: 10, consumedAt: null }],
+    await open(segmentPath(dir, 1), "r+"),
+    {
+      dir,
+      segmentBytes: 1000,
+      fsync: true,
+      onFsync: () => {},
+      fillStep: 0,
+    },
+  );
+  await writeFile(segmentPath(dir, 2), "x");
+  await assert.rejects(writer2.roll(2), { code: "queue_io" });
+  await writer2.close();
+});
+
 /**
  * A real file behind a handle whose thread-pool writes are only logged: what lands in the file was
  * written on the calling thread.
