@@ -5,8 +5,8 @@
 
 import { open, readdir, readFile, rename, unlink } from "node:fs/promises";
 import { join } from "node:path";
+import { fsyncDir } from "../util/durable-dir.js";
 import { QueueError } from "./queue.js";
-import { syncDir } from "./segment-files.js";
 
 const CONSUMER_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 const OFFSET_SUFFIX = ".offset";
@@ -73,5 +73,5 @@ export async function writeCommittedOffset(
     await file.close();
   }
   await rename(tmp, path);
-  if (fsync) await syncDir(folder);
+  if (fsync) await fsyncDir(folder);
 }

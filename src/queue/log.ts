@@ -3,6 +3,7 @@
 // framed into one Buffer, written and fsynced once; each resolves after the fsync that covered it.
 
 import { mkdir } from "node:fs/promises";
+import { mkdirDurable } from "../util/durable-dir.js";
 import { checkConsumerName, writeCommittedOffset } from "./consumer-offsets.js";
 import { lockQueueDir, type ReleaseLock } from "./dir-lock.js";
 import { queueErrorFromIo } from "./file-io.js";
@@ -56,7 +57,9 @@ const DEFAULTS = {
 export async function openLog(options: LogOptions): Promise<EmbeddedLog> {
   const settings: Settings = { ...DEFAULTS, ...withoutUndefined(options), dir: options.dir };
   checkSettings(settings);
-  await mkdir(settings.dir, { recursive: true });
+  // The queue's own entry in the data directory must survive a power loss as its files do.
+  if (settings.fsync) await mkdirDurable(settings.dir);
+  else await mkdir(settings.dir, { recursive: true });
   const releaseLock = await lockQueueDir(settings.dir);
   try {
     const recovered = await recoverLog(settings.dir, settings.fsync);

@@ -10,11 +10,12 @@
 
 import { constants } from "node:fs";
 import { type FileHandle, mkdir, open } from "node:fs/promises";
+import { fsyncDir } from "../util/durable-dir.js";
 import { consumersDir, readCommittedOffsets } from "./consumer-offsets.js";
 import { readFully } from "./file-io.js";
 import { QueueError } from "./queue.js";
 import { MAX_RECORD_BYTES, RECORD_HEADER_BYTES } from "./record-frame.js";
-import { listSegments, type Segment, segmentPath, syncDir } from "./segment-files.js";
+import { listSegments, type Segment, segmentPath } from "./segment-files.js";
 import { type ScanResult, scanSegment } from "./segment-scan.js";
 import { tailSyncFlag } from "./tail-writer.js";
 
@@ -44,7 +45,7 @@ export interface RecoveredLog {
 
 export async function recoverLog(dir: string, fsync: boolean): Promise<RecoveredLog> {
   await mkdir(consumersDir(dir), { recursive: true });
-  if (fsync) await syncDir(dir);
+  if (fsync) await fsyncDir(dir);
   const committed = await readCommittedOffsets(dir);
   const segments = await listSegments(dir);
   if (segments.length === 0) {
@@ -52,7 +53,7 @@ export async function recoverLog(dir: string, fsync: boolean): Promise<Recovered
       throw new QueueError("queue_corrupt", `queue ${dir} has consumer offsets but no segments`);
     }
     await (await open(segmentPath(dir, 0), "wx")).close();
-    if (fsync) await syncDir(dir);
+    if (fsync) await fsyncDir(dir);
     segments.push({ base: 0, size: 0, consumedAt: null });
   }
   const tail = segments[segments.length - 1];

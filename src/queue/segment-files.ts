@@ -1,7 +1,7 @@
 // Where segments live: `<dir>/<first offset, 20 digits>.log`, sorted by name = sorted by offset.
 
 import { readdirSync } from "node:fs";
-import { open, readdir, stat } from "node:fs/promises";
+import { readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
 
 /** A segment as the log tracks it. `size` only ever covers durable, whole records. */
@@ -60,14 +60,4 @@ export function segmentFor(segments: readonly Segment[], offset: number): Segmen
 /** The first segment after the one starting at `base`; works even once that one was removed. */
 export function segmentAfter(segments: readonly Segment[], base: number): Segment | undefined {
   return segments.find((segment) => segment.base > base);
-}
-
-/** Makes creations, renames and removals in `dir` durable. */
-export async function syncDir(dir: string): Promise<void> {
-  const handle = await open(dir, "r");
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
 }

@@ -15,10 +15,11 @@
 
 import { constants } from "node:fs";
 import { type FileHandle, open, stat, unlink } from "node:fs/promises";
+import { fsyncDir } from "../util/durable-dir.js";
 import { queueErrorFromIo, writeFully, writeFullyNow } from "./file-io.js";
 import type { GroupTail } from "./group-commit.js";
 import { QueueError } from "./queue.js";
-import { type Segment, segmentPath, syncDir } from "./segment-files.js";
+import { type Segment, segmentPath } from "./segment-files.js";
 
 /**
  * Bytes zero-filled per step. A step takes ~40 ms to write durably on this VM's disk; at /track's
@@ -63,7 +64,7 @@ export interface TailWriterOptions {
   readonly fillChunk?: number;
   /** Groups up to this size are written on the calling thread; default INLINE_WRITE_BYTES. */
   readonly inlineBytes?: number;
-  /** Makes a new segment's name durable; default segment-files' syncDir (tests make it fail). */
+  /** Makes a new segment's name durable; default fsyncDir (tests make it fail). */
   readonly syncDir?: (dir: string) => Promise<void>;
 }
 
@@ -281,7 +282,7 @@ export class TailWriter implements GroupTail {
       next = await open(path, constants.O_WRONLY | sync);
     }
     try {
-      if (this.options.fsync) await (this.options.syncDir ?? syncDir)(this.options.dir);
+      if (this.options.fsync) await (this.options.syncDir ?? fsyncDir)(this.options.dir);
       return next;
     } catch (error) {
       await next.close().catch(() => {});

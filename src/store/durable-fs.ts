@@ -2,31 +2,14 @@
 // only whole and on disk (write to a temp name, fsync it, rename, fsync the directory), and a new
 // directory's entry is on disk before anything inside it is trusted.
 
-import { mkdir, open, rename, unlink } from "node:fs/promises";
+import { open, rename, unlink } from "node:fs/promises";
 import { dirname } from "node:path";
+import { fsyncDir } from "../util/durable-dir.js";
+
+export { fsyncDir, mkdirDurable } from "../util/durable-dir.js";
 
 /** The suffix of files being written; any left on open are torn and are removed. */
 export const TEMP_SUFFIX = ".tmp";
-
-export async function fsyncDir(dir: string): Promise<void> {
-  const handle = await open(dir, "r");
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
-
-/** Creates `dir` and any missing parents, each made durable in its own parent. */
-export async function mkdirDurable(dir: string): Promise<void> {
-  const first = await mkdir(dir, { recursive: true });
-  if (first === undefined) return;
-  // `first` is the top-most directory created: fsync every parent from it down to `dir`.
-  for (let d = dir; ; d = dirname(d)) {
-    await fsyncDir(dirname(d));
-    if (d === first || dirname(d) === d) break;
-  }
-}
 
 /** Writes `chunks` to `path` atomically and durably: after a crash it holds all of them or is absent. */
 export async function writeFileDurably(path: string, chunks: readonly Uint8Array[]): Promise<void> {

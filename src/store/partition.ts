@@ -8,7 +8,7 @@
 // is not above the partition's high-water mark is one it already holds, and is dropped.
 
 import { readdir } from "node:fs/promises";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { mkdirDurable, removeIfPresent, TEMP_SUFFIX } from "./durable-fs.js";
 import { corrupt } from "./errors.js";
 import { frameMemory } from "./frame-memory.js";
@@ -199,7 +199,8 @@ export class Partition {
       const buffer = this.active;
       const create = buffer.currentWal === null;
       if (create) {
-        if (!this.dirReady) await mkdirDurable(this.dir);
+        // Up to the store's root (dir is root/project/day), every time until it has once worked.
+        if (!this.dirReady) await mkdirDurable(this.dir, dirname(dirname(this.dir)));
         this.dirReady = true;
         buffer.currentWal = join(this.dir, walName(this.nextWal++));
         buffer.walFiles.push(buffer.currentWal);
