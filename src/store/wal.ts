@@ -4,8 +4,9 @@
 //   frame:  u32 CRC-32 of (length field + payload) | u32 payload length | payload
 //   payload: the frame's records, in the file's version (wal-record.ts)
 // Only the last frame can be torn (frames are written one at a time, each after the last was
-// fsynced): a short, zero-filled or mis-summed last frame is an append that never resolved, and is
-// dropped. A bad frame with good bytes after it is corruption and fails loudly.
+// fsynced): a short, zero-filled or mis-summed last frame, or one whose length field reads zero (its
+// page never written), is an append that never resolved, and is dropped; so is a whole file whose
+// header reads zeros. A bad frame with good bytes after it is corruption and fails loudly.
 
 import { open, readFile } from "node:fs/promises";
 import { dirname } from "node:path";
@@ -66,6 +67,9 @@ export async function readWal(path: string): Promise<StoredEvent[]> {
   const buf = await readFile(path);
   // A file cut before its header ends was created by an append that never resolved.
   if (buf.length < HEADER_BYTES) return [];
+  // The header is written with the first frame, by one write that must resolve before any other: a
+  // header of zeros is that write's page never reaching the disk.
+  if (allZero(buf.subarray(0, HEADER_BYTES), 0)) return [];
   if (buf.toString("latin1", 0, 8) !== MAGIC) throw corrupt(path, "not a write-ahead file (bad magic)");
   const version = buf.readUInt32LE(8);
   if (version !== WAL_RECORDS_V1 && version !== WAL_RECORDS_V2) {
@@ -77,7 +81,8 @@ export async function readWal(path: string): Promise<StoredEvent[]> {
     if (buf.length - pos < FRAME_HEADER_BYTES) break;
     const length = buf.readUInt32LE(pos + 4);
     const end = pos + FRAME_HEADER_BYTES + length;
-    if (end > buf.length) break;
+    // A frame is never empty: a length of zero is an unwritten page under the last frame's header.
+    if (end > buf.length || length === 0) break;
     if (crc32(buf.subarray(pos + 4, end)) !== buf.readUInt32LE(pos)) {
       if (end === buf.length || allZero(buf, pos)) break;
       throw corrupt(path, `frame at byte ${pos} fails its checksum and is not the last`);

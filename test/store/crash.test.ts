@@ -1,6 +1,14 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { copyFileSync, existsSync, readdirSync, statSync, truncateSync, writeFileSync } from "node:fs";
+import {
+  copyFileSync,
+  existsSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  truncateSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { fileURLToPath } from "node:url";
@@ -117,6 +125,68 @@ test("a write-ahead file left behind by a crash after sealing adds nothing twice
   } finally {
     await store.close();
   }
+});
+
+/** The byte positions of a write-ahead file's frames (12-byte header; each frame CRC, length, payload). */
+function framePositions(bytes: Buffer): number[] {
+  const positions: number[] = [];
+  for (let pos = 12; pos + 8 <= bytes.length; pos += 8 + bytes.readUInt32LE(pos + 4)) positions.push(pos);
+  return positions;
+}
+
+/** A store of `events` appended 30 at a time, closed; its one partition's write-ahead file. */
+async function storeInThirds(dir: string, events: readonly ReturnType<typeof randomEvents>[number][]) {
+  const store = await EventStore.open(dir, { maintenanceIntervalMs: 0, sealInWorker: false });
+  for (let i = 0; i < events.length; i += 30) await store.append(1, "UTC", events.slice(i, i + 30));
+  await store.close();
+  const [partition] = partitionDirs(dir);
+  const [wal] = readdirSync(partition).filter((n) => n.endsWith(".log"));
+  return { partition, wal: join(partition, wal) };
+}
+
+test("a last frame whose length field never reached the disk is torn, not corruption", async () => {
+  const dir = tempDir();
+  const events = randomEvents(seededRandom(7), 90, 0, START, 1);
+  const { wal } = await storeInThirds(dir, events);
+  const bytes = readFileSync(wal);
+  const last = framePositions(bytes)[2];
+  // The frame's header straddled a page boundary: its CRC written, the page with its length not.
+  bytes.fill(0, last + 4, last + 12);
+  writeFileSync(wal, bytes);
+  const store = await EventStore.open(dir, { maintenanceIntervalMs: 0, sealInWorker: false });
+  try {
+    assert.deepStrictEqual(readAll(store, 1), events.slice(0, 60));
+    await store.append(1, "UTC", events.slice(60));
+    assert.deepStrictEqual(readAll(store, 1), events);
+  } finally {
+    await store.close();
+  }
+});
+
+test("a write-ahead file created but never written (all zeros) is an append that never resolved", async () => {
+  const dir = tempDir();
+  const events = randomEvents(seededRandom(8), 60, 0, START, 1);
+  const { partition } = await storeInThirds(dir, events);
+  writeFileSync(join(partition, "wal-000099.log"), Buffer.alloc(8192));
+  const store = await EventStore.open(dir, { maintenanceIntervalMs: 0, sealInWorker: false });
+  try {
+    assert.deepStrictEqual(readAll(store, 1), events);
+  } finally {
+    await store.close();
+  }
+});
+
+test("a damaged frame with whole frames after it still fails loudly", async () => {
+  const dir = tempDir();
+  const { wal } = await storeInThirds(dir, randomEvents(seededRandom(9), 90, 0, START, 1));
+  const bytes = readFileSync(wal);
+  const middle = framePositions(bytes)[1];
+  bytes[middle + 20] ^= 0xff;
+  writeFileSync(wal, bytes);
+  await assert.rejects(EventStore.open(dir, { maintenanceIntervalMs: 0, sealInWorker: false }), {
+    code: "store_corrupt",
+    message: /fails its checksum and is not the last/,
+  });
 });
 
 test("a write-ahead file whose last frame is torn keeps every whole frame", async () => {
