@@ -42,9 +42,20 @@ export function add(a: Value, b: Value): Value {
     if (b instanceof DateTime) return makeDateTime(b.seconds + a);
     return undefined;
   }
-  if (typeof a === "string") return typeof b === "string" ? a + b : undefined;
+  if (typeof a === "string") return typeof b === "string" ? concat(a, b) : undefined;
   if (a instanceof DateTime && typeof b === "number") return makeDateTime(a.seconds + b);
   return undefined;
+}
+
+/**
+ * The longest string `+` makes, in UTF-16 units: 16 Mi, sixteen times the largest event. Longer is
+ * undefined, as a non-finite number is: past it a few hundred terms over 1 MB strings would reach
+ * V8's limit (a RangeError, so a failed query) or hold half a gigabyte per row once compared.
+ */
+export const MAX_STRING_LENGTH = 1 << 24;
+
+function concat(a: string, b: string): string | undefined {
+  return a.length + b.length <= MAX_STRING_LENGTH ? a + b : undefined;
 }
 
 export function subtract(a: Value, b: Value): Value {
@@ -258,13 +269,17 @@ function parseDateTime(s: string, timeZone: string): DateTime | undefined {
 }
 
 /** Deepest nesting `list(string)` accepts, so no value is too deep to compare or print. */
-const MAX_JSON_DEPTH = 256;
+export const MAX_JSON_DEPTH = 256;
 
+/**
+ * A string holding a JSON array: that array. Undefined when it nests deeper than MAX_JSON_DEPTH, or
+ * holds a number JSON.parse made infinite (`1e400`): the language has no non-finite numbers.
+ */
 export function toList(v: Value): Value {
   if (Array.isArray(v)) return v;
   if (typeof v !== "string" || !v.trimStart().startsWith("[")) return undefined;
   const parsed = parseJson(v);
-  return Array.isArray(parsed) && depthWithin(parsed, MAX_JSON_DEPTH) ? (parsed as Value[]) : undefined;
+  return Array.isArray(parsed) && languageValue(parsed, MAX_JSON_DEPTH) ? (parsed as Value[]) : undefined;
 }
 
 function parseJson(s: string): unknown {
@@ -276,12 +291,13 @@ function parseJson(s: string): unknown {
 }
 
 // Iterative, so a maliciously deep string cannot overflow the stack while being measured.
-function depthWithin(root: unknown, limit: number): boolean {
+function languageValue(root: unknown, depthLimit: number): boolean {
   const pending: [unknown, number][] = [[root, 1]];
   while (pending.length > 0) {
     const [v, depth] = pending.pop()!;
+    if (typeof v === "number" && !Number.isFinite(v)) return false;
     if (typeof v !== "object" || v === null) continue;
-    if (depth > limit) return false;
+    if (depth > depthLimit) return false;
     for (const child of Object.values(v)) pending.push([child, depth + 1]);
   }
   return true;

@@ -17,6 +17,15 @@ describe("arithmetic", () => {
     assert.equal(rt.negate("1"), undefined);
   });
 
+  it("concatenates strings up to MAX_STRING_LENGTH units; a longer result is undefined, never an error", () => {
+    const half = "x".repeat(rt.MAX_STRING_LENGTH / 2);
+    assert.equal((rt.add(half, half) as string).length, rt.MAX_STRING_LENGTH);
+    assert.equal(rt.add(half, `${half}!`), undefined);
+    let s: Value = "x".repeat(1 << 20);
+    for (let i = 0; i < 600 && s !== undefined; i++) s = rt.add(s, "x".repeat(1 << 20));
+    assert.equal(s, undefined, "600 one-megabyte terms end undefined instead of throwing RangeError");
+  });
+
   it("takes the sign of the dividend in %", () => {
     assert.deepEqual([rt.remainder(7, -3), rt.remainder(-7, 3), rt.remainder(5.5, 2)], [1, -1, 1.5]);
   });
@@ -204,7 +213,15 @@ describe("conversions", () => {
 
   it("refuses a JSON array nested too deeply to compare or print safely", () => {
     assert.equal(rt.toList(`${"[".repeat(10000)}${"]".repeat(10000)}`), undefined);
-    assert.ok(Array.isArray(rt.toList(`${"[".repeat(200)}${"]".repeat(200)}`)));
+    const deepest = rt.MAX_JSON_DEPTH;
+    assert.ok(Array.isArray(rt.toList(`${"[".repeat(deepest)}${"]".repeat(deepest)}`)));
+    assert.equal(rt.toList(`${"[".repeat(deepest + 1)}${"]".repeat(deepest + 1)}`), undefined);
+  });
+
+  it("refuses a JSON array holding a number too large to be finite: the language has none", () => {
+    for (const text of ["[1e400]", "[-1e400]", '[1, {"a": [2e308]}]'])
+      assert.equal(rt.toList(text), undefined, text);
+    assert.deepEqual(rt.toList("[1e308, -0, 5e-324]"), [1e308, -0, 5e-324]);
   });
 });
 
