@@ -140,6 +140,12 @@ export interface QuantifierNode {
   readonly name: string;
   readonly list: ExprNode;
   readonly predicate: ExprNode;
+  /**
+   * What one run of the predicate costs against the event's quantifier budget (runtime.ts): the
+   * predicate's length in the source, fixed by the parser so that every engine, on the tree as
+   * parsed or as optimised, charges alike.
+   */
+  readonly weight: number;
   readonly span: Span;
 }
 

@@ -2,7 +2,7 @@
 // speed. It walks the tree and applies the semantics table in runtime.ts; the compiler must agree
 // with it on every expression.
 
-import type { ArithmeticOp, BinaryNode, ExprNode, InSetNode } from "./ast.js";
+import type { ArithmeticOp, BinaryNode, ExprNode, InSetNode, QuantifierNode } from "./ast.js";
 import * as rt from "./runtime.js";
 import type { EvalContext, EventRow, Value } from "./value.js";
 
@@ -11,8 +11,17 @@ type Environment = ReadonlyMap<string, Value>;
 
 const EMPTY: Environment = new Map();
 
+/** The current evaluation's quantifier budget: one evaluation runs at a time, start to end. */
+let budget = rt.quantifierBudget();
+
 export function evaluate(node: ExprNode, row: EventRow, ctx: EvalContext): Value {
-  return evalNode(node, row, ctx, EMPTY);
+  const outer = budget;
+  budget = rt.quantifierBudget();
+  try {
+    return evalNode(node, row, ctx, EMPTY);
+  } finally {
+    budget = outer;
+  }
 }
 
 function evalNode(node: ExprNode, row: EventRow, ctx: EvalContext, env: Environment): Value {
@@ -50,7 +59,7 @@ function evalNode(node: ExprNode, row: EventRow, ctx: EvalContext, env: Environm
         ctx,
       );
     case "quantifier":
-      return evalQuantifier(node.op, node.name, node.list, node.predicate, row, ctx, env);
+      return evalQuantifier(node, row, ctx, env);
     case "in-set":
       return evalInSet(node, evalNode(node.operand, row, ctx, env));
   }
@@ -121,20 +130,21 @@ function evalComparison(node: BinaryNode, row: EventRow, ctx: EvalContext, env: 
 }
 
 /** `any`/`all`: bind `name` to each element in turn; a list that is not a list gives undefined. */
-function evalQuantifier(
-  op: "any" | "all",
-  name: string,
-  listNode: ExprNode,
-  predicate: ExprNode,
-  row: EventRow,
-  ctx: EvalContext,
-  env: Environment,
-): Value {
+function evalQuantifier(node: QuantifierNode, row: EventRow, ctx: EvalContext, env: Environment): Value {
+  const { op, name, list: listNode, predicate, weight } = node;
   const list = evalNode(listNode, row, ctx, env);
   if (!Array.isArray(list)) return undefined;
   const inner = new Map(env);
-  const holds = (element: Value) => rt.isTrue(evalNode(predicate, row, ctx, inner.set(name, element)));
-  return op === "any" ? list.some(holds) : list.every(holds);
+  for (const element of list) {
+    budget.left -= weight;
+    if (budget.left < 0) {
+      budget.left = 0;
+      return undefined;
+    }
+    const holds = rt.isTrue(evalNode(predicate, row, ctx, inner.set(name, element)));
+    if (holds === (op === "any")) return holds;
+  }
+  return op === "all";
 }
 
 /** The optimiser's `x in [literals]`: a set lookup by kind, with the language's `==`. */

@@ -322,6 +322,7 @@ class Parser {
       name,
       list,
       predicate,
+      weight: Math.max(1, predicate.span.end - predicate.span.start),
       span: span(word.start, close.end),
     });
   }

@@ -34,6 +34,31 @@ function finite(n: number): number | undefined {
   return Number.isFinite(n) ? n : undefined;
 }
 
+// ---- the quantifier budget ---------------------------------------------------------------------
+
+/**
+ * How much any/all may run in one evaluation of an expression on one event. Each run of a predicate
+ * costs its quantifier's weight (the predicate's length in the source), so the budget, the longest
+ * expression the parser takes, lets quantifiers cost an event about what the largest expression
+ * without them does. Without it nested quantifiers multiply: seven levels over ten-element lists
+ * took seconds to compile (the optimiser folds constants by evaluating them), three over 255-element
+ * lists would run 16 million predicates an event. A quantifier that runs out is undefined, and so is
+ * any run after it on that event. Which ones those are follows the order an engine runs them in (the
+ * compiler runs cheap operands first), so on an event past the budget the interpreter and the
+ * compiled code may differ; within it they agree.
+ */
+export const QUANTIFIER_BUDGET = 65_536;
+
+/** What is left of one event's budget; `row` lets the column evaluators of one batch share one per row. */
+export interface QuantifierBudget {
+  left: number;
+  row: number;
+}
+
+export function quantifierBudget(): QuantifierBudget {
+  return { left: QUANTIFIER_BUDGET, row: -1 };
+}
+
 // ---- arithmetic -------------------------------------------------------------------------------
 
 export function add(a: Value, b: Value): Value {

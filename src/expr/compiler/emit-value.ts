@@ -55,6 +55,11 @@ export class ValueEmitter {
   /** Slots the emitted code reads as `p<slot>`: the caller must define them first. */
   readonly slotsUsed = new Set<number>();
 
+  /** Whether the code charges any/all runs to `W`, the event's quantifier budget the caller defines. */
+  get usesBudget(): boolean {
+    return this.quantifiers > 0;
+  }
+
   constructor(
     private readonly consts: ConstPool,
     private readonly slots: SlotTable,
@@ -168,7 +173,10 @@ export class ValueEmitter {
     this.lines.push(`r${depth} = ${FUNCTION_CALL[fn]}(${temps.join(", ")});`);
   }
 
-  /** any/all: undefined unless the list is a list; the predicate runs with the name bound. */
+  /**
+   * any/all: undefined unless the list is a list; the predicate runs with the name bound, each run
+   * charged to the event's budget first (undefined once it runs out, as in the interpreter).
+   */
   private emitQuantifier(node: QuantifierNode, depth: number): void {
     const r = `r${depth}`;
     const s = `r${depth + 1}`;
@@ -180,6 +188,7 @@ export class ValueEmitter {
       `const a${q} = ${r};`,
       `${r} = ${!isAny};`,
       `for (let j${q} = 0; j${q} < a${q}.length; j${q}++) {`,
+      `if ((W.left -= K[${this.consts.add(node.weight)}]) < 0) { W.left = 0; ${r} = undefined; break; }`,
       `const e${q} = a${q}[j${q}];`,
     );
     this.scope.push({ name: node.name, variable: `e${q}` });

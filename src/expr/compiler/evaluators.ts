@@ -4,6 +4,7 @@
 
 import type { ExprNode } from "../ast.js";
 import type { ColumnBatch, PropertyColumn } from "../columns.js";
+import type { QuantifierBudget } from "../runtime.js";
 import type { EventRow, Value } from "../value.js";
 import { ValueEmitter } from "./emit-value.js";
 import { instantiate } from "./generate.js";
@@ -13,10 +14,14 @@ import { SUPPORT_PRELUDE } from "./support.js";
 export type RowEvaluator = (row: EventRow) => Value;
 export type CellEvaluator = (i: number) => Value;
 export type ValueEvaluator = (v: Value) => Value;
-/** Binds a batch's columns (one per slot, undefined when absent) and its time column. */
+/**
+ * Binds a batch's columns (one per slot, undefined when absent) and its time column. The evaluators
+ * of one batch's parts (a filter's `and` operands) share `budget`, so that they share each row's.
+ */
 export type CellEvaluatorFactory = (
   columns: readonly (PropertyColumn | undefined)[],
   time: Float64Array,
+  budget?: QuantifierBudget,
 ) => CellEvaluator;
 
 /** Compilation-wide state every generated evaluator shares. */
@@ -27,14 +32,19 @@ export interface CodeContext {
   readonly timeZone: string;
 }
 
-function emitBody(node: ExprNode, code: CodeContext): { body: string; slots: number[] } {
+function emitBody(node: ExprNode, code: CodeContext): { body: string; slots: number[]; budget: boolean } {
   const emitter = new ValueEmitter(code.consts, code.slots, code.now, code.timeZone);
   const body = ValueEmitter.body(node, emitter);
-  return { body, slots: [...emitter.slotsUsed].sort((a, b) => a - b) };
+  return { body, slots: [...emitter.slotsUsed].sort((a, b) => a - b), budget: emitter.usesBudget };
+}
+
+/** A fresh quantifier budget for each call of an evaluator whose code charges one. */
+function freshBudget(budget: boolean): string {
+  return budget ? "const W = quantifierBudget();" : "";
 }
 
 export function rowEvaluator(node: ExprNode, code: CodeContext): RowEvaluator {
-  const { body, slots } = emitBody(node, code);
+  const { body, slots, budget } = emitBody(node, code);
   const reads = slots.map((s) => {
     const slot = code.slots.slots[s];
     const name = `K[${code.consts.add(slot.name)}]`;
@@ -44,6 +54,7 @@ export function rowEvaluator(node: ExprNode, code: CodeContext): RowEvaluator {
   });
   const source = `${SUPPORT_PRELUDE}
 return function evaluateRow(row) {
+${freshBudget(budget)}
 const props = row.properties, user = row.user;
 ${reads.join("\n")}
 ${body}
@@ -53,15 +64,16 @@ return r0;
 }
 
 export function cellEvaluatorFactory(node: ExprNode, code: CodeContext): CellEvaluatorFactory {
-  const { body, slots } = emitBody(node, code);
+  const { body, slots, budget } = emitBody(node, code);
   const columns = slots.filter((s) => !code.slots.slots[s].isTime).map((s) => `s${s} = S[${s}]`);
   const reads = slots.map((s) =>
     code.slots.slots[s].isTime ? `const p${s} = timeCell(T, i);` : `const p${s} = cell(s${s}, i);`,
   );
   const source = `${SUPPORT_PRELUDE}
-return function bind(S, T) {
+return function bind(S, T, W = quantifierBudget()) {
 ${columns.length > 0 ? `const ${columns.join(", ")};` : ""}
 return function valueAt(i) {
+${budget ? "if (W.row !== i) { W.row = i; W.left = QUANTIFIER_BUDGET; }" : ""}
 ${reads.join("\n")}
 ${body}
 return r0;
@@ -72,9 +84,10 @@ return r0;
 
 /** For a subtree that reads exactly one slot: its value when that slot holds `v`. */
 export function valueEvaluator(node: ExprNode, slot: number, code: CodeContext): ValueEvaluator {
-  const { body } = emitBody(node, code);
+  const { body, budget } = emitBody(node, code);
   const source = `${SUPPORT_PRELUDE}
 return function leafValue(v) {
+${freshBudget(budget)}
 const p${slot} = v;
 ${body}
 return r0;

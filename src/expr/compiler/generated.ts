@@ -5,6 +5,7 @@ import type { ExprNode } from "../ast.js";
 import type { ColumnBatch, PropertyColumn } from "../columns.js";
 import type { BoundExpr, CompiledExpr } from "../compile.js";
 import type { PropertyRead } from "../reads.js";
+import { type QuantifierBudget, quantifierBudget } from "../runtime.js";
 import type { EvalContext, Value } from "../value.js";
 import { LeafBinder } from "./bind-leaf.js";
 import { andCond, type Cond, notCond, orCond, Params } from "./cond.js";
@@ -80,7 +81,7 @@ function bindBatch(compiled: Compiled, batch: ColumnBatch): BoundExpr {
   };
   // The filter is specialised on first use: a batch bound only for its values never pays for it.
   const scan = (): FilterLoops => {
-    loops ??= specialise(compiled, batch, columns, value);
+    loops ??= specialise(compiled, batch, columns, value, quantifierBudget());
     return loops;
   };
   return {
@@ -97,13 +98,14 @@ function specialise(
   batch: ColumnBatch,
   columns: readonly (PropertyColumn | undefined)[],
   value: (i: number) => Value,
+  budget: QuantifierBudget,
 ): FilterLoops {
   const params = new Params();
   const exactTests = new Map<ExprNode, string>();
   const exact = (node: ExprNode) => (): Cond => {
     let test = exactTests.get(node);
     if (test === undefined) {
-      const evaluate = compiled.exact.get(node)!(columns, batch.time);
+      const evaluate = compiled.exact.get(node)!(columns, batch.time, budget);
       test = `(${params.ref(evaluate)}(i) === true)`;
       exactTests.set(node, test);
     }

@@ -59,6 +59,8 @@ export const support = Object.freeze({
   upper: rt.upper,
   len: rt.len,
   isArray: Array.isArray,
+  quantifierBudget: rt.quantifierBudget,
+  QUANTIFIER_BUDGET: rt.QUANTIFIER_BUDGET,
   cell,
   timeCell,
   inSetHas,
