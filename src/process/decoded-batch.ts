@@ -27,8 +27,8 @@ export type SkipReason = "undecodable" | "unknown_project";
 
 export class DecodedBatch {
   readonly events: EventToStore[] = [];
-  /** Identity events in queue order (they are stored as events too). */
-  readonly identity: EventEnvelope[] = [];
+  /** Identity events in queue order, with their offsets (they are stored as events too). */
+  readonly identity: { readonly offset: number; readonly envelope: EventEnvelope }[] = [];
   readonly updates: QueuedUpdate[] = [];
   private readonly scan = new EventScan();
 
@@ -65,7 +65,7 @@ export class DecodedBatch {
       this.updates.push({ offset: record.offset, envelope });
       return;
     }
-    if (isIdentityEvent(envelope)) this.identity.push(envelope);
+    if (isIdentityEvent(envelope)) this.identity.push({ offset: record.offset, envelope });
     this.events.push(EventToStore.of(envelope, withText?.recordText ?? null, record.offset));
   }
 

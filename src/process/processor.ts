@@ -191,17 +191,29 @@ export class Processor {
   };
 
   /** The batch's identity events, in queue order, one alias-map transaction per project. */
-  private async applyIdentity(events: readonly EventEnvelope[]): Promise<void> {
-    for (const [projectId, requests] of byProject(events, identityRequest)) {
+  private async applyIdentity(events: readonly { offset: number; envelope: EventEnvelope }[]): Promise<void> {
+    const requests = byProject(
+      events.map(({ offset, envelope }) => ({ projectId: envelope.projectId, offset, envelope })),
+      (e) => {
+        const request = identityRequest(e.envelope);
+        return request === undefined ? undefined : { request, offset: e.offset };
+      },
+    );
+    for (const [projectId, items] of requests) {
       let changed = false;
-      for (const result of await this.deps.aliases.applyAll(projectId, requests)) {
+      const results = await this.deps.aliases.applyAll(
+        projectId,
+        items.map((item) => item.request),
+      );
+      for (const [i, result] of results.entries()) {
         if (!result.ok) {
           this.deps.onSkip?.(`identity_${result.reason}`, 1);
           continue;
         }
         changed ||= result.changed;
+        // At the event's offset: a replay leaves alone a profile the absorbed id got after it.
         for (const id of result.absorbedIds) {
-          await this.deps.profiles.mergeProfiles(projectId, id, result.canonicalId);
+          await this.deps.profiles.mergeProfiles(projectId, id, result.canonicalId, items[i].offset);
         }
       }
       if (changed) this.deps.onIdentityChange?.(projectId);

@@ -80,7 +80,9 @@ export class SqliteProfileStore implements ProfileStore {
   private readonly maxSeqStmt: Database.Statement<[], { seq: number }>;
   private readonly statements = new Map<string, Database.Statement<Record<string, unknown>>>();
   private readonly applyTx: Database.Transaction<(items: readonly ProfileBatchItem[]) => ApplyOutcome[]>;
-  private readonly foldTx: Database.Transaction<(projectId: number, fromId: string, toId: string) => boolean>;
+  private readonly foldTx: Database.Transaction<
+    (projectId: number, fromId: string, toId: string, atOffset: number) => boolean
+  >;
 
   constructor(dataDir: string, options: SqliteProfileStoreOptions = {}) {
     mkdirSync(dataDir, { recursive: true });
@@ -103,7 +105,9 @@ export class SqliteProfileStore implements ProfileStore {
     );
     this.maxSeqStmt = this.db.prepare("SELECT coalesce(max(seq), 0) AS seq FROM profiles");
     this.applyTx = this.db.transaction((items) => this.applyInside(items));
-    this.foldTx = this.db.transaction((projectId, fromId, toId) => this.foldInside(projectId, fromId, toId));
+    this.foldTx = this.db.transaction((projectId, fromId, toId, atOffset) =>
+      this.foldInside(projectId, fromId, toId, atOffset),
+    );
   }
 
   async apply(projectId: number, update: ProfileUpdate, offset: number): Promise<ApplyOutcome> {
@@ -123,8 +127,8 @@ export class SqliteProfileStore implements ProfileStore {
     return this.applyTx.immediate(items);
   }
 
-  async mergeProfiles(projectId: number, fromId: string, toId: string): Promise<boolean> {
-    return fromId !== toId && this.foldTx.immediate(projectId, fromId, toId);
+  async mergeProfiles(projectId: number, fromId: string, toId: string, atOffset: number): Promise<boolean> {
+    return fromId !== toId && this.foldTx.immediate(projectId, fromId, toId, atOffset);
   }
 
   async get(projectId: number, distinctId: string): Promise<Profile | undefined> {
@@ -186,10 +190,10 @@ export class SqliteProfileStore implements ProfileStore {
     return outcomes;
   }
 
-  private foldInside(projectId: number, fromId: string, toId: string): boolean {
+  private foldInside(projectId: number, fromId: string, toId: string, atOffset: number): boolean {
     const fromKey = { projectId, groupKey: PEOPLE, id: fromId };
     const from = this.load(fromKey);
-    if (!from.live) return false;
+    if (!from.live || from.lastOffset > atOffset) return false;
     const toKey = { projectId, groupKey: PEOPLE, id: toId };
     this.save(toKey, foldProfile(this.load(toKey), from));
     const gone: ProfileState = { ...emptyProfile(), deletedAt: from.deletedAt, lastOffset: from.lastOffset };

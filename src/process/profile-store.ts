@@ -80,9 +80,11 @@ export interface ProfileStore {
 
   /**
    * Folds person `fromId`'s profile into `toId`'s (see profile-merge.ts for the rule) and removes
-   * it. True if there was a profile to fold; calling it again is a no-op, so a replay may repeat it.
+   * it, for the identity event at queue offset `atOffset`. True if there was a profile to fold.
+   * Calling it again is a no-op, so a replay may repeat it: a profile `fromId` got at a later offset
+   * (an update sent with `$ignore_alias`) is newer than the event and is left alone.
    */
-  mergeProfiles(projectId: number, fromId: string, toId: string): Promise<boolean>;
+  mergeProfiles(projectId: number, fromId: string, toId: string, atOffset: number): Promise<boolean>;
 
   get(projectId: number, distinctId: string): Promise<Profile | undefined>;
 

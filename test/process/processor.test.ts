@@ -161,3 +161,67 @@ test("an alias that already belongs to another user is refused and counted, and 
     ],
   );
 });
+
+function profileUpdate(
+  id: string,
+  set: Record<string, unknown>,
+  extra: Record<string, unknown> = {},
+): Buffer {
+  return encodeEnvelope({
+    kind: "engage",
+    projectId: 1,
+    receivedAt: T * 1000,
+    operation: "$set",
+    record: { $distinct_id: id, $set: set, ...extra },
+  });
+}
+
+test("replaying an $identify after a crash leaves alone the profile its anonymous id got afterwards", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "tally-processor-"));
+  dirs.push(dir);
+  /** One processor run to the end of the queue; `crash`: its offset commits never happen. */
+  const run = async (payloads: Buffer[], crash: boolean) => {
+    const queue = await openLog({ dir: join(dir, "queue"), fsync: false });
+    if (payloads.length > 0) await queue.append(payloads);
+    const consumer = async (name: string) => {
+      const c = await queue.consumer(name);
+      if (crash) c.commit = async () => {};
+      return c;
+    };
+    const store = await EventStore.open(join(dir, "events"), { maintenanceIntervalMs: 0 });
+    const aliases = new SqliteAliasStore(dir);
+    const profiles = new SqliteProfileStore(dir);
+    const log = createLogger(() => {});
+    const processor = new Processor({
+      queue: { consumer },
+      store,
+      aliases,
+      profiles,
+      projects: PROJECTS,
+      log,
+    });
+    await processor.start();
+    while (processor.processedThrough < queue.stats().nextOffset) await sleep(5);
+    await processor.stop();
+    const people = {
+      x: (await profiles.get(1, "x"))?.properties,
+      c: (await profiles.get(1, "c"))?.properties,
+    };
+    await store.close();
+    await Promise.all([aliases.close(), profiles.close()]);
+    await queue.close();
+    return people;
+  };
+  await run([profileUpdate("x", { a: 1 }), profileUpdate("c", { b: 2 })], false);
+  const batch = [
+    event("$identify", { distinct_id: "c", $anon_distinct_id: "x" }),
+    profileUpdate("x", { z: 9 }, { $ignore_alias: true }),
+  ];
+  const first = await run(batch, true);
+  const replayed = await run([], false);
+  assert.deepEqual(replayed, first);
+  assert.equal(replayed.x?.z, 9, "x's own profile, made after the $identify");
+  assert.equal(replayed.x?.a, undefined);
+  assert.equal(replayed.c?.a, 1);
+  assert.equal(replayed.c?.z, undefined);
+});

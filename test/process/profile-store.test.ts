@@ -268,15 +268,32 @@ test("folding one user's profile into another keeps the later-written value of e
   await at("user", 2, { $set: { plan: "pro", email: "a@x" } }, 2);
   await at("anon", 3, { $set: { color: "blue" } }, 3);
   await at("user", 4, { $unset: ["utm"] }, 4);
-  assert.equal(await store.mergeProfiles(P, "anon", "user"), true);
+  assert.equal(await store.mergeProfiles(P, "anon", "user", 5), true);
   assert.deepEqual(await props(store, "user"), { plan: "pro", email: "a@x", utm: "ad", color: "blue" });
   assert.equal(await store.get(P, "anon"), undefined);
   assert.equal((await store.get(P, "user"))?.lastOffset, 4);
-  assert.equal(await store.mergeProfiles(P, "anon", "user"), false, "a second fold is a no-op");
-  assert.equal(await store.mergeProfiles(P, "user", "user"), false);
-  assert.equal(await store.mergeProfiles(P, "nobody", "user"), false);
-  assert.equal(await store.mergeProfiles(P, "user", "fresh"), true, "folding into no profile moves it");
+  assert.equal(await store.mergeProfiles(P, "anon", "user", 5), false, "a second fold is a no-op");
+  assert.equal(await store.mergeProfiles(P, "user", "user", 5), false);
+  assert.equal(await store.mergeProfiles(P, "nobody", "user", 5), false);
+  assert.equal(await store.mergeProfiles(P, "user", "fresh", 6), true, "folding into no profile moves it");
   assert.deepEqual(await props(store, "fresh"), { plan: "pro", email: "a@x", utm: "ad", color: "blue" });
+});
+
+test("a fold replayed after the absorbed id got a profile of its own again leaves that profile alone", async () => {
+  const store = open();
+  await store.apply(P, update({ $distinct_id: "x", $set: { a: 1 } }), 1);
+  await store.apply(P, update({ $distinct_id: "c", $set: { b: 2 } }), 2);
+  // Offset 3: $identify folds x into c. Offset 4: an update with $ignore_alias gives x a profile again.
+  assert.equal(await store.mergeProfiles(P, "x", "c", 3), true);
+  await store.apply(P, update({ $distinct_id: "x", $set: { z: 9 }, $ignore_alias: true }), 4);
+  // The processor crashed before committing offset 4 and replays from 3.
+  assert.equal(await store.mergeProfiles(P, "x", "c", 3), false, "x's profile is newer than the event");
+  assert.equal(
+    await store.apply(P, update({ $distinct_id: "x", $set: { z: 9 }, $ignore_alias: true }), 4),
+    "replayed",
+  );
+  assert.deepEqual(await props(store, "x"), { z: 9 });
+  assert.deepEqual(await props(store, "c"), { a: 1, b: 2 });
 });
 
 test("a batch with an invalid offset is refused before anything is written", async () => {
