@@ -192,31 +192,31 @@ export class Processor {
 
   /** The batch's identity events, in queue order, one alias-map transaction per project. */
   private async applyIdentity(events: readonly { offset: number; envelope: EventEnvelope }[]): Promise<void> {
-    const requests = byProject(
+    const byProjectId = byProject(
       events.map(({ offset, envelope }) => ({ projectId: envelope.projectId, offset, envelope })),
-      (e) => {
-        const request = identityRequest(e.envelope);
-        return request === undefined ? undefined : { request, offset: e.offset };
+      ({ offset, envelope }) => {
+        const request = identityRequest(envelope);
+        return request === undefined ? undefined : { request, offset };
       },
     );
-    for (const [projectId, items] of requests) {
-      let changed = false;
+    for (const [projectId, items] of byProjectId) {
       const results = await this.deps.aliases.applyAll(
         projectId,
         items.map((item) => item.request),
       );
+      // Told before the folds: the links are committed now, and if a fold fails the batch comes
+      // round again, when applyAll finds nothing left to change and queries would never hear of it.
+      if (results.some((result) => result.ok && result.changed)) this.deps.onIdentityChange?.(projectId);
       for (const [i, result] of results.entries()) {
         if (!result.ok) {
           this.deps.onSkip?.(`identity_${result.reason}`, 1);
           continue;
         }
-        changed ||= result.changed;
         // At the event's offset: a replay leaves alone a profile the absorbed id got after it.
         for (const id of result.absorbedIds) {
           await this.deps.profiles.mergeProfiles(projectId, id, result.canonicalId, items[i].offset);
         }
       }
-      if (changed) this.deps.onIdentityChange?.(projectId);
     }
   }
 

@@ -225,3 +225,44 @@ test("replaying an $identify after a crash leaves alone the profile its anonymou
   assert.equal(replayed.c?.a, 1);
   assert.equal(replayed.c?.z, undefined);
 });
+
+test("queries hear of a new link even when the batch that made it failed after it and came round again", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "tally-processor-"));
+  dirs.push(dir);
+  const queue = await openLog({ dir: join(dir, "queue"), fsync: false });
+  await queue.append([
+    event("View", { distinct_id: "anon-1" }),
+    event("$identify", { distinct_id: "user-1", $anon_distinct_id: "anon-1" }),
+  ]);
+  const store = await EventStore.open(join(dir, "events"), { maintenanceIntervalMs: 0 });
+  const aliases = new SqliteAliasStore(dir);
+  const profiles = new SqliteProfileStore(dir);
+  const fold = profiles.mergeProfiles.bind(profiles);
+  let busy = true;
+  profiles.mergeProfiles = async (...args) => {
+    if (busy) {
+      busy = false;
+      throw Object.assign(new Error("database is locked"), { code: "SQLITE_BUSY" });
+    }
+    return fold(...args);
+  };
+  const told: number[] = [];
+  const log = createLogger(() => {});
+  const processor = new Processor({
+    queue,
+    store,
+    aliases,
+    profiles,
+    projects: PROJECTS,
+    log,
+    onIdentityChange: (projectId) => told.push(projectId),
+  });
+  await processor.start();
+  while (processor.processedThrough < 2) await sleep(5);
+  await processor.stop();
+  await store.close();
+  await Promise.all([aliases.close(), profiles.close()]);
+  await queue.close();
+  assert.equal(busy, false, "the fold failed once");
+  assert.deepEqual(told, [1]);
+});
