@@ -279,6 +279,33 @@ test("folding one user's profile into another keeps the later-written value of e
   assert.deepEqual(await props(store, "fresh"), { plan: "pro", email: "a@x", utm: "ad", color: "blue" });
 });
 
+test("a fold adds both people's $add totals and joins their $union lists, as one profile would have", async () => {
+  const store = open();
+  const at = (id: string, record: Record<string, unknown>, offset: number) =>
+    store.apply(P, update({ $distinct_id: id, ...record }), offset);
+  await at("anon", { $add: { n: 2 } }, 1);
+  await at("anon", { $union: { tags: ["a", "b"] } }, 2);
+  await at("user", { $add: { n: 3 } }, 3);
+  await at("user", { $union: { tags: ["b", "c"] } }, 4);
+  assert.equal(await store.mergeProfiles(P, "anon", "user", 5), true);
+  await at("user", { $add: { n: 1 } }, 6);
+  assert.deepEqual(await props(store, "user"), { n: 6, tags: ["b", "c", "a"] });
+});
+
+test("a fold leaves the kept profile's later updates alone when the other person's profile was deleted", async () => {
+  const store = open();
+  const at = (id: string, second: number, record: Record<string, unknown>, offset: number) =>
+    store.apply(P, update({ $distinct_id: id, $time: (T0 + second * 1000) / 1000, ...record }), offset);
+  await at("user", 100, { $set: { plan: "pro" } }, 1);
+  await at("anon", 50, { $set: { x: 1 } }, 2);
+  await at("anon", 200, { $delete: "" }, 3);
+  await at("anon", 300, { $set: { y: 2 } }, 4);
+  assert.equal(await store.mergeProfiles(P, "anon", "user", 5), true);
+  // Written at 150: after the user's own last write, before the other person's $delete.
+  assert.equal(await at("user", 150, { $set: { plan: "enterprise", seats: 5 } }, 6), "applied");
+  assert.deepEqual(await props(store, "user"), { plan: "enterprise", y: 2, seats: 5 });
+});
+
 test("a fold replayed after the absorbed id got a profile of its own again leaves that profile alone", async () => {
   const store = open();
   await store.apply(P, update({ $distinct_id: "x", $set: { a: 1 } }), 1);
