@@ -26,7 +26,15 @@ export type IdentityRefusal =
   /** `$create_alias`: the alias already belongs to another cluster. */
   | "alias-taken"
   /** `$identify`: the anonymous id already belongs to another identified user. */
-  | "anon-id-taken";
+  | "anon-id-taken"
+  /** The link would give one user more than MAX_CLUSTER_IDS ids. */
+  | "cluster-full";
+
+/**
+ * The most ids one user may have, Mixpanel's figure: past it a shared device or a buggy integration
+ * would fold ever more people into one, and every id of a cluster moves when two clusters merge.
+ */
+export const MAX_CLUSTER_IDS = 500;
 
 /** A request the identity rules refuse; the record is dropped, nothing changes. */
 export interface IdentityRefused {

@@ -14,7 +14,13 @@ import type Database from "better-sqlite3";
 import { openDurableDatabase } from "../util/sqlite.js";
 import { isAnonymousId } from "./alias-anonymous-id.js";
 import { AliasCache } from "./alias-cache.js";
-import type { AliasStore, IdentityRefusal, IdentityRequest, IdentityResult } from "./alias-store.js";
+import {
+  type AliasStore,
+  type IdentityRefusal,
+  type IdentityRequest,
+  type IdentityResult,
+  MAX_CLUSTER_IDS,
+} from "./alias-store.js";
 
 const SCHEMA = `
   CREATE TABLE IF NOT EXISTS identity (
@@ -64,6 +70,7 @@ export class SqliteAliasStore implements AliasStore {
   private readonly clusterStmt: Database.Statement<[number, string], Cluster>;
   private readonly insertStmt: Database.Statement<[number, string, string]>;
   private readonly moveStmt: Database.Statement<[string, number, string], { id: string }>;
+  private readonly sizeStmt: Database.Statement<[number, string], { n: number }>;
   private readonly membersStmt: Database.Statement<{ project: number; id: string }, { id: string }>;
   private readonly snapshotStmt: Database.Statement<[number], { id: string; canonical: string }>;
   private readonly applyTx: Database.Transaction<
@@ -91,6 +98,9 @@ export class SqliteAliasStore implements AliasStore {
     );
     this.moveStmt = this.db.prepare(
       "UPDATE identity SET canonical = ? WHERE project_id = ? AND canonical = ? RETURNING id",
+    );
+    this.sizeStmt = this.db.prepare(
+      "SELECT count(*) AS n FROM identity WHERE project_id = ? AND canonical = ?",
     );
     this.membersStmt = this.db.prepare(
       `SELECT id FROM identity WHERE project_id = @project AND canonical =
@@ -193,6 +203,9 @@ export class SqliteAliasStore implements AliasStore {
     const current = this.clusterOf(projectId, member)?.canonical;
     if (current === canonical) return { result: linked(canonical, false, [member, target]), stale: [] };
     if (current !== undefined) return { result: refusedAsTaken(taken, member, current), stale: [] };
+    if (this.sizeOf(projectId, canonical) + 1 > MAX_CLUSTER_IDS) {
+      return { result: refusedAsFull(canonical, [member]), stale: [] };
+    }
     if (canonical === target) this.insertStmt.run(projectId, target, target);
     // Inside an immediate transaction nobody else can have inserted `member` since the read above;
     // the UNIQUE key still decides if that ever stops being true.
@@ -208,6 +221,9 @@ export class SqliteAliasStore implements AliasStore {
     const canonicalA = clusterA?.canonical ?? a;
     const canonicalB = clusterB?.canonical ?? b;
     if (canonicalA === canonicalB) return { result: linked(canonicalA, false, [a, b]), stale: [] };
+    if (this.sizeOf(projectId, canonicalA) + this.sizeOf(projectId, canonicalB) > MAX_CLUSTER_IDS) {
+      return { result: refusedAsFull(canonicalA, [canonicalB]), stale: [] };
+    }
     const aWins = clusterB === undefined || (clusterA !== undefined && clusterA.since < clusterB.since);
     const [winner, loser, winnerCluster, loserCluster] = aWins
       ? [canonicalA, canonicalB, clusterA, clusterB]
@@ -217,6 +233,11 @@ export class SqliteAliasStore implements AliasStore {
     if (loserCluster === undefined) this.insertStmt.run(projectId, loser, winner);
     else stale = this.moveStmt.all(winner, projectId, loser).map((row) => row.id);
     return { result: linked(winner, true, [a, b, loser]), stale };
+  }
+
+  /** How many ids the user `canonical` has: 1 for an id in no cluster. */
+  private sizeOf(projectId: number, canonical: string): number {
+    return Math.max(1, this.sizeStmt.get(projectId, canonical)!.n);
   }
 
   private clusterOf(projectId: number, id: string): Cluster | undefined {
@@ -253,6 +274,14 @@ function refuseAnonymous(...ids: string[]): IdentityResult | undefined {
     ok: false,
     reason: "anonymous-id",
     message: `"${anonymous}" means no user and is never linked to another id`,
+  };
+}
+
+function refusedAsFull(canonical: string, joining: readonly string[]): IdentityResult {
+  return {
+    ok: false,
+    reason: "cluster-full",
+    message: `linking ${joining.map((id) => `"${id}"`).join(", ")} would give user "${canonical}" more than ${MAX_CLUSTER_IDS} ids`,
   };
 }
 

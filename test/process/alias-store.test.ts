@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { after, test } from "node:test";
 import { isAnonymousId } from "../../src/process/alias-anonymous-id.js";
 import { AliasCache } from "../../src/process/alias-cache.js";
-import type { IdentityResult } from "../../src/process/alias-store.js";
+import { type IdentityResult, MAX_CLUSTER_IDS } from "../../src/process/alias-store.js";
 import { SqliteAliasStore, type SqliteAliasStoreOptions } from "../../src/process/sqlite-alias-store.js";
 
 const P = 1;
@@ -272,4 +272,26 @@ test("a batch of identity events is applied in one transaction, each as it would
   assert.equal(results[2].ok, false, "anon-1 already belongs to user-1");
   const ids = ["anon-1", "nick", "user-1", "user-3", "user-2"];
   assert.deepEqual(await resolve(batched, ...ids), await resolve(alone, ...ids));
+});
+
+test("a user holds at most 500 ids: links and merges past that are refused as cluster-full", async () => {
+  const store = open();
+  const requests = Array.from({ length: MAX_CLUSTER_IDS }, (_, i) => ({
+    kind: "alias" as const,
+    alias: `kiosk-user-${i}`,
+    distinctId: "kiosk",
+  }));
+  const results = await store.applyAll(P, requests);
+  // "kiosk" itself is one of the ids: the 500th alias would be the 501st id.
+  assert.equal(results.filter((r) => r.ok).length, MAX_CLUSTER_IDS - 1);
+  const last = results.at(-1)!;
+  assert.ok(!last.ok && last.reason === "cluster-full", JSON.stringify(last));
+  assert.match(last.message, /would give user "kiosk" more than 500 ids/);
+  assert.equal((await store.membersOf(P, "kiosk")).length, MAX_CLUSTER_IDS);
+  const identify = await store.identify(P, "kiosk", "one-more-device");
+  assert.ok(!identify.ok && identify.reason === "cluster-full");
+  await store.createAlias(P, "other-2", "other");
+  const merge = await store.merge(P, "other", "kiosk-user-3");
+  assert.ok(!merge.ok && merge.reason === "cluster-full");
+  assert.deepEqual(await resolve(store, "other-2", "one-more-device"), ["other", "one-more-device"]);
 });
