@@ -18,6 +18,8 @@ export interface IdentityLinked {
    * (`ProfileStore.mergeProfiles`). Reported on replays too, so the fold can be redone idempotently.
    */
   readonly absorbedIds: readonly string[];
+  /** Ids this request moved to `canonicalId` (none on a replay): how the batch's later records resolve. */
+  readonly moved: readonly string[];
 }
 
 export type IdentityRefusal =

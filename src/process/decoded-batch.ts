@@ -1,8 +1,15 @@
 // A batch of queue records decoded for processing, sorted by what each needs: events (reduced at once
-// to what storing them takes), identity events (applied before any id of the batch is resolved) and
-// profile or group updates. An ordinary event is read off its bytes without being parsed
-// (event-scan.ts): the sealing worker parses it, once; the rest are parsed here.
-// Hot path: per event one pass over its bytes and one small object; no closure per record.
+// to what storing them takes), identity events and profile or group updates. An ordinary event is
+// read off its bytes without being parsed (event-scan.ts): the sealing worker parses it, once; the
+// rest are parsed here. Hot path: per event one pass over its bytes and one small object; no closure
+// per record.
+//
+// The records are cut into runs at identity events, so that each is processed as if records came one
+// at a time: a run's identity events are applied first, then its ids resolved and its updates
+// applied, then the next run's. An event sent before an $identify is so stored under the id it had
+// then, and an update to an anonymous id is in its profile before that profile is folded, however
+// the processor happened to batch them. (A batch replayed after a crash finds its links already
+// made, and resolves as they left the map: its stored events are skipped as stored already.)
 
 import type { ProjectDirectory } from "../projects/project.js";
 import {
@@ -25,11 +32,32 @@ export interface QueuedUpdate {
 /** Why a record was left out, and which. */
 export type SkipReason = "undecodable" | "unknown_project";
 
-export class DecodedBatch {
-  readonly events: EventToStore[] = [];
-  /** Identity events in queue order, with their offsets (they are stored as events too). */
+/** Identity events that open a run, then the records up to the next identity event, in queue order. */
+export class BatchRun {
+  /** With their offsets; they are among `events` too, since they are stored as events. */
   readonly identity: { readonly offset: number; readonly envelope: EventEnvelope }[] = [];
+  readonly events: EventToStore[] = [];
   readonly updates: QueuedUpdate[] = [];
+
+  /** Every distinct id the run mentions that the alias map may resolve, per project. */
+  idsToResolve(): Map<number, Set<string>> {
+    const wanted = new Map<number, Set<string>>();
+    for (const e of this.events) {
+      if (e.sentId !== "") idsOf(wanted, e.projectId).add(e.sentId);
+    }
+    for (const { envelope } of this.updates) {
+      if (envelope.kind === "engage" && envelope.record.$ignore_alias !== true) {
+        idsOf(wanted, envelope.projectId).add(envelope.record.$distinct_id);
+      }
+    }
+    return wanted;
+  }
+}
+
+export class DecodedBatch {
+  /** Every event of the batch, in queue order, to be stored. */
+  readonly events: EventToStore[] = [];
+  readonly runs: BatchRun[] = [new BatchRun()];
   private readonly scan = new EventScan();
 
   constructor(
@@ -40,10 +68,31 @@ export class DecodedBatch {
   add(record: QueueRecord): void {
     if (this.scan.read(record.payload)) {
       if (this.projects.byId(this.scan.projectId) === undefined) this.onSkip("unknown_project", record);
-      else this.events.push(EventToStore.scanned(this.scan, record.payload, record.offset));
+      else this.addEvent(EventToStore.scanned(this.scan, record.payload, record.offset));
       return;
     }
     this.decode(record);
+  }
+
+  /** Every distinct id the batch mentions that the alias map may resolve, per project. */
+  idsToResolve(): Map<number, Set<string>> {
+    const wanted = new Map<number, Set<string>>();
+    for (const run of this.runs) {
+      for (const [projectId, ids] of run.idsToResolve()) {
+        const all = idsOf(wanted, projectId);
+        for (const id of ids) all.add(id);
+      }
+    }
+    return wanted;
+  }
+
+  private get run(): BatchRun {
+    return this.runs[this.runs.length - 1];
+  }
+
+  private addEvent(event: EventToStore): void {
+    this.events.push(event);
+    this.run.events.push(event);
   }
 
   /** The ordinary way, for what the scan declines: a full parse. */
@@ -62,25 +111,17 @@ export class DecodedBatch {
       return;
     }
     if (envelope.kind !== "event") {
-      this.updates.push({ offset: record.offset, envelope });
+      this.run.updates.push({ offset: record.offset, envelope });
       return;
     }
-    if (isIdentityEvent(envelope)) this.identity.push({ offset: record.offset, envelope });
-    this.events.push(EventToStore.of(envelope, withText?.recordText ?? null, record.offset));
-  }
-
-  /** Every distinct id the batch mentions that the alias map may resolve, per project. */
-  idsToResolve(): Map<number, Set<string>> {
-    const wanted = new Map<number, Set<string>>();
-    for (const e of this.events) {
-      if (e.sentId !== "") idsOf(wanted, e.projectId).add(e.sentId);
-    }
-    for (const { envelope } of this.updates) {
-      if (envelope.kind === "engage" && envelope.record.$ignore_alias !== true) {
-        idsOf(wanted, envelope.projectId).add(envelope.record.$distinct_id);
+    if (isIdentityEvent(envelope)) {
+      // Opens a run, unless the current one holds nothing but identity events yet.
+      if (this.run.events.length > this.run.identity.length || this.run.updates.length > 0) {
+        this.runs.push(new BatchRun());
       }
+      this.run.identity.push({ offset: record.offset, envelope });
     }
-    return wanted;
+    this.addEvent(EventToStore.of(envelope, withText?.recordText ?? null, record.offset));
   }
 }
 

@@ -4,12 +4,11 @@
 
 import type { ProjectDirectory } from "../projects/project.js";
 import { batches } from "../queue/batches.js";
-import type { EventEnvelope } from "../queue/envelope.js";
 import type { Queue, QueueConsumer, QueueRecord } from "../queue/queue.js";
 import type { Logger } from "../server/log.js";
 import type { EventStore } from "../store/event-store.js";
-import type { AliasStore } from "./alias-store.js";
-import { DecodedBatch, type QueuedUpdate, type SkipReason } from "./decoded-batch.js";
+import type { AliasStore, IdentityLinked } from "./alias-store.js";
+import { type BatchRun, DecodedBatch, type QueuedUpdate, type SkipReason } from "./decoded-batch.js";
 import { identityRequest } from "./identity-events.js";
 import type { ProfileBatchItem, ProfileStore } from "./profile-store.js";
 import { parseProfileUpdate } from "./profile-update.js";
@@ -37,9 +36,16 @@ export interface ProcessorDeps {
 
 type Resolved = ReadonlyMap<number, ReadonlyMap<string, string>>;
 
+/** A link an identity event made, and where: the project, and the event's queue offset. */
+interface IdentityMove {
+  readonly projectId: number;
+  readonly offset: number;
+  readonly result: IdentityLinked;
+}
+
 interface PreparedBatch {
+  /** Resolved to the person each belonged to when it came. */
   readonly events: readonly EventToStore[];
-  readonly resolved: Resolved;
 }
 
 /**
@@ -140,14 +146,35 @@ export class Processor {
   private async prepare(records: readonly QueueRecord[]): Promise<PreparedBatch> {
     const batch = new DecodedBatch(this.deps.projects, this.skipRecord);
     for (const r of records) batch.add(r);
-    await this.applyIdentity(batch.identity);
-    const resolved = await this.resolveIds(batch);
-    await this.applyProfiles(batch.updates, resolved);
-    return { events: batch.events, resolved };
+    // Every id as it resolved before the batch; the identity events' moves are laid over it run by
+    // run (decoded-batch.ts), so each record resolves as it would have alone: one lookup and one
+    // alias transaction a batch, however many identity events it holds.
+    const before = await this.resolveIds(batch.idsToResolve());
+    const moves = await this.applyIdentity(batch.runs);
+    const now = new Map<number, Map<string, string>>();
+    const resolve = (projectId: number, id: string) =>
+      now.get(projectId)?.get(id) ?? before.get(projectId)?.get(id);
+    const steps: ProfileBatchItem[] = [];
+    for (const [i, run] of batch.runs.entries()) {
+      for (const { projectId, offset, result } of moves[i]) {
+        const moved = now.get(projectId) ?? new Map<string, string>();
+        now.set(projectId, moved);
+        for (const id of result.moved) moved.set(id, result.canonicalId);
+        for (const fromId of result.absorbedIds) {
+          steps.push({ projectId, offset, fold: { fromId, toId: result.canonicalId } });
+        }
+      }
+      this.profileSteps(run.updates, resolve, steps);
+      for (const e of run.events) e.resolveTo(resolve(e.projectId, e.sentId));
+    }
+    // Updates and folds in queue order, in one transaction: an update sent to an anonymous id before
+    // its $identify is in that profile when it is folded.
+    if (steps.length > 0) await this.deps.profiles.applyMany(steps);
+    return { events: batch.events };
   }
 
   private async storeAndCommit(consumer: QueueConsumer, batch: PreparedBatch, next: number): Promise<void> {
-    await this.storeEvents(batch.events, batch.resolved);
+    await this.storeEvents(batch.events);
     this.processedThrough = next;
     const wait = this.lastCommitAt + COMMIT_INTERVAL_MS - Date.now();
     if (wait <= 0) await this.commitStored(consumer);
@@ -191,46 +218,52 @@ export class Processor {
   };
 
   /** The batch's identity events, in queue order, one alias-map transaction per project. */
-  private async applyIdentity(events: readonly { offset: number; envelope: EventEnvelope }[]): Promise<void> {
-    const byProjectId = byProject(
-      events.map(({ offset, envelope }) => ({ projectId: envelope.projectId, offset, envelope })),
-      ({ offset, envelope }) => {
+  /**
+   * The batch's identity events, in queue order, one alias-map transaction per project; per run, the
+   * links each of its identity events made.
+   */
+  private async applyIdentity(runs: readonly BatchRun[]): Promise<IdentityMove[][]> {
+    const moves: IdentityMove[][] = runs.map(() => []);
+    const requests = byProject(
+      runs.flatMap((run, i) =>
+        run.identity.map(({ offset, envelope }) => ({ projectId: envelope.projectId, offset, envelope, i })),
+      ),
+      ({ offset, envelope, i }) => {
         const request = identityRequest(envelope);
-        return request === undefined ? undefined : { request, offset };
+        return request === undefined ? undefined : { request, offset, i };
       },
     );
-    for (const [projectId, items] of byProjectId) {
+    for (const [projectId, items] of requests) {
       const results = await this.deps.aliases.applyAll(
         projectId,
         items.map((item) => item.request),
       );
-      // Told before the folds: the links are committed now, and if a fold fails the batch comes
+      // Told before the folds: the links are committed now, and if the batch fails later it comes
       // round again, when applyAll finds nothing left to change and queries would never hear of it.
       if (results.some((result) => result.ok && result.changed)) this.deps.onIdentityChange?.(projectId);
-      for (const [i, result] of results.entries()) {
-        if (!result.ok) {
-          this.deps.onSkip?.(`identity_${result.reason}`, 1);
-          continue;
-        }
-        // At the event's offset: a replay leaves alone a profile the absorbed id got after it.
-        for (const id of result.absorbedIds) {
-          await this.deps.profiles.mergeProfiles(projectId, id, result.canonicalId, items[i].offset);
-        }
+      for (const [k, result] of results.entries()) {
+        if (result.ok) moves[items[k].i].push({ projectId, offset: items[k].offset, result });
+        else this.deps.onSkip?.(`identity_${result.reason}`, 1);
       }
     }
+    return moves;
   }
 
-  /** One alias lookup per project per batch, for every distinct id the batch mentions. */
-  private async resolveIds(batch: DecodedBatch): Promise<Resolved> {
+  /** One alias lookup per project, for every distinct id given. */
+  private async resolveIds(ids: ReadonlyMap<number, ReadonlySet<string>>): Promise<Resolved> {
     const resolved = new Map<number, Map<string, string>>();
-    for (const [projectId, ids] of batch.idsToResolve()) {
-      resolved.set(projectId, await this.deps.aliases.resolveMany(projectId, [...ids]));
+    for (const [projectId, wanted] of ids) {
+      resolved.set(projectId, await this.deps.aliases.resolveMany(projectId, [...wanted]));
     }
     return resolved;
   }
 
-  private async applyProfiles(updates: readonly QueuedUpdate[], resolved: Resolved): Promise<void> {
-    const items: ProfileBatchItem[] = [];
+  /** The run's updates as steps, each person's update aimed at the id it resolves to now. */
+  private profileSteps(
+    updates: readonly QueuedUpdate[],
+    resolve: (projectId: number, id: string) => string | undefined,
+    steps: ProfileBatchItem[],
+  ): void {
     for (const { offset, envelope } of updates) {
       const parsed = parseProfileUpdate(envelope.record, envelope.receivedAt);
       if (!parsed.ok) {
@@ -239,17 +272,15 @@ export class Processor {
       }
       let update = parsed.update;
       if (update.target.kind === "person" && !update.ignoreAlias) {
-        const canonical = resolved.get(envelope.projectId)?.get(update.target.distinctId);
+        const canonical = resolve(envelope.projectId, update.target.distinctId);
         if (canonical !== undefined)
           update = { ...update, target: { kind: "person", distinctId: canonical } };
       }
-      items.push({ projectId: envelope.projectId, offset, update });
+      steps.push({ projectId: envelope.projectId, offset, update });
     }
-    if (items.length > 0) await this.deps.profiles.applyMany(items);
   }
 
-  private async storeEvents(events: readonly EventToStore[], resolved: Resolved): Promise<void> {
-    for (const e of events) e.resolveTo(resolved.get(e.projectId)?.get(e.sentId));
+  private async storeEvents(events: readonly EventToStore[]): Promise<void> {
     for (const [projectId, list] of byProject(events, (e) => e)) {
       const project = this.deps.projects.byId(projectId)!;
       await this.deps.store.appendText(projectId, project.timeZone, list);

@@ -63,7 +63,7 @@ interface ProfileRow {
 
 interface Touched {
   readonly key: Key;
-  readonly state: ProfileState;
+  state: ProfileState;
   dirty: boolean;
 }
 
@@ -120,7 +120,7 @@ export class SqliteProfileStore implements ProfileStore {
       if (!Number.isSafeInteger(item.offset) || item.offset < 0) {
         throw new RangeError(`a queue offset must be a non-negative integer, got ${item.offset}`);
       }
-      if (item.update.target.kind === "group" && item.update.target.groupKey === PEOPLE) {
+      if ("update" in item && item.update.target.kind === "group" && item.update.target.groupKey === PEOPLE) {
         throw new RangeError("a group update needs a non-empty group key");
       }
     }
@@ -174,14 +174,24 @@ export class SqliteProfileStore implements ProfileStore {
 
   private applyInside(items: readonly ProfileBatchItem[]): ApplyOutcome[] {
     const touched = new Map<string, Touched>();
-    const outcomes = items.map((item) => {
-      const key = keyOf(item.projectId, item.update.target);
+    const touch = (key: Key): Touched => {
       const name = JSON.stringify([key.projectId, key.groupKey, key.id]);
       let profile = touched.get(name);
       if (profile === undefined) {
         profile = { key, state: this.load(key), dirty: false };
         touched.set(name, profile);
       }
+      return profile;
+    };
+    const outcomes = items.map((item): ApplyOutcome => {
+      if ("fold" in item) {
+        const { fromId, toId } = item.fold;
+        const person = (id: string) => touch({ projectId: item.projectId, groupKey: PEOPLE, id });
+        return fromId !== toId && foldInto(person(toId), person(fromId), item.offset)
+          ? "applied"
+          : "replayed";
+      }
+      const profile = touch(keyOf(item.projectId, item.update.target));
       const outcome = applyUpdate(profile.state, item.update, item.offset);
       if (outcome !== "replayed") profile.dirty = true;
       return outcome;
@@ -191,13 +201,14 @@ export class SqliteProfileStore implements ProfileStore {
   }
 
   private foldInside(projectId: number, fromId: string, toId: string, atOffset: number): boolean {
-    const fromKey = { projectId, groupKey: PEOPLE, id: fromId };
-    const from = this.load(fromKey);
-    if (!from.live || from.lastOffset > atOffset) return false;
-    const toKey = { projectId, groupKey: PEOPLE, id: toId };
-    this.save(toKey, foldProfile(this.load(toKey), from));
-    const gone: ProfileState = { ...emptyProfile(), deletedAt: from.deletedAt, lastOffset: from.lastOffset };
-    this.save(fromKey, gone);
+    const person = (id: string): Touched => {
+      const key = { projectId, groupKey: PEOPLE, id };
+      return { key, state: this.load(key), dirty: false };
+    };
+    const [to, from] = [person(toId), person(fromId)];
+    if (!foldInto(to, from, atOffset)) return false;
+    this.save(to.key, to.state);
+    this.save(from.key, from.state);
     return true;
   }
 
@@ -285,6 +296,19 @@ function whereOf(withIds: boolean): string {
   const ids = withIds ? "AND id IN (SELECT value FROM json_each(@ids))" : "";
   return `FROM profiles WHERE project_id = @projectId AND group_key = @groupKey AND live = 1
     AND seq <= @maxSeq ${ids}`;
+}
+
+/**
+ * Folds `from` into `to` for the identity event at `atOffset`, in memory. A profile `from` got at a
+ * later offset (an update sent with $ignore_alias) is newer than the event: a replay leaves it.
+ */
+function foldInto(to: Touched, from: Touched, atOffset: number): boolean {
+  if (!from.state.live || from.state.lastOffset > atOffset) return false;
+  to.state = foldProfile(to.state, from.state);
+  from.state = { ...emptyProfile(), deletedAt: from.state.deletedAt, lastOffset: from.state.lastOffset };
+  to.dirty = true;
+  from.dirty = true;
+  return true;
 }
 
 function keyOf(projectId: number, target: ProfileTarget): Key {

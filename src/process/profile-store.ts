@@ -9,11 +9,21 @@ import type { ApplyOutcome } from "./profile-apply.js";
 import type { ProfileProperties } from "./profile-json.js";
 import type { ProfileUpdate } from "./profile-update.js";
 
-export interface ProfileBatchItem {
+/** One step of a batch: a profile update, or the fold an identity event makes (see mergeProfiles). */
+export type ProfileBatchItem = ProfileUpdateItem | ProfileFoldItem;
+
+export interface ProfileUpdateItem {
   readonly projectId: number;
   /** Position of the record in the queue: unique per record, rising in queue order. */
   readonly offset: number;
   readonly update: ProfileUpdate;
+}
+
+export interface ProfileFoldItem {
+  readonly projectId: number;
+  /** The identity event's position in the queue. */
+  readonly offset: number;
+  readonly fold: { readonly fromId: string; readonly toId: string };
 }
 
 export interface Profile {
@@ -75,7 +85,10 @@ export class EngageError extends Error {
 export interface ProfileStore {
   apply(projectId: number, update: ProfileUpdate, offset: number): Promise<ApplyOutcome>;
 
-  /** All of a batch in one transaction: all applied, or (on a crash) none. One outcome per item. */
+  /**
+   * All of a batch in one transaction, in order: all applied, or (on a crash) none. One outcome per
+   * item; a fold is "applied" when there was a profile to fold, else "replayed".
+   */
   applyMany(items: readonly ProfileBatchItem[]): Promise<ApplyOutcome[]>;
 
   /**

@@ -201,7 +201,7 @@ export class SqliteAliasStore implements AliasStore {
   private linkInside(projectId: number, member: string, target: string, taken: IdentityRefusal): Written {
     const canonical = this.clusterOf(projectId, target)?.canonical ?? target;
     const current = this.clusterOf(projectId, member)?.canonical;
-    if (current === canonical) return { result: linked(canonical, false, [member, target]), stale: [] };
+    if (current === canonical) return { result: linked(canonical, false, [member, target], []), stale: [] };
     if (current !== undefined) return { result: refusedAsTaken(taken, member, current), stale: [] };
     if (this.sizeOf(projectId, canonical) + 1 > MAX_CLUSTER_IDS) {
       return { result: refusedAsFull(canonical, [member]), stale: [] };
@@ -212,7 +212,7 @@ export class SqliteAliasStore implements AliasStore {
     if (this.insertStmt.run(projectId, member, canonical).changes === 0) {
       return { result: refusedAsTaken(taken, member, undefined), stale: [] };
     }
-    return { result: linked(canonical, true, [member, target]), stale: [member] };
+    return { result: linked(canonical, true, [member, target], [member]), stale: [member] };
   }
 
   private mergeInside(projectId: number, a: string, b: string): Written {
@@ -220,7 +220,7 @@ export class SqliteAliasStore implements AliasStore {
     const clusterB = this.clusterOf(projectId, b);
     const canonicalA = clusterA?.canonical ?? a;
     const canonicalB = clusterB?.canonical ?? b;
-    if (canonicalA === canonicalB) return { result: linked(canonicalA, false, [a, b]), stale: [] };
+    if (canonicalA === canonicalB) return { result: linked(canonicalA, false, [a, b], []), stale: [] };
     if (this.sizeOf(projectId, canonicalA) + this.sizeOf(projectId, canonicalB) > MAX_CLUSTER_IDS) {
       return { result: refusedAsFull(canonicalA, [canonicalB]), stale: [] };
     }
@@ -232,7 +232,7 @@ export class SqliteAliasStore implements AliasStore {
     let stale: string[] = [loser];
     if (loserCluster === undefined) this.insertStmt.run(projectId, loser, winner);
     else stale = this.moveStmt.all(winner, projectId, loser).map((row) => row.id);
-    return { result: linked(winner, true, [a, b, loser]), stale };
+    return { result: linked(winner, true, [a, b, loser], stale), stale };
   }
 
   /** How many ids the user `canonical` has: 1 for an id in no cluster. */
@@ -245,7 +245,7 @@ export class SqliteAliasStore implements AliasStore {
   }
 
   private unchanged(projectId: number, id: string): IdentityResult {
-    return linked(this.clusterOf(projectId, id)?.canonical ?? id, false, [id]);
+    return linked(this.clusterOf(projectId, id)?.canonical ?? id, false, [id], []);
   }
 
   /**
@@ -262,9 +262,14 @@ export class SqliteAliasStore implements AliasStore {
   }
 }
 
-function linked(canonicalId: string, changed: boolean, named: readonly string[]): IdentityResult {
+function linked(
+  canonicalId: string,
+  changed: boolean,
+  named: readonly string[],
+  moved: readonly string[],
+): IdentityResult {
   const absorbedIds = [...new Set(named)].filter((id) => id !== canonicalId);
-  return { ok: true, canonicalId, changed, absorbedIds };
+  return { ok: true, canonicalId, changed, absorbedIds, moved };
 }
 
 function refuseAnonymous(...ids: string[]): IdentityResult | undefined {
