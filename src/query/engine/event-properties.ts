@@ -16,7 +16,7 @@ import { evalContextOf, type KeptRows, scan } from "./scan.js";
 import { SegmentIds } from "./segment-ids.js";
 import { ValueSegmenter } from "./segmenter.js";
 import type { SeriesCounts } from "./series-counts.js";
-import { type SeriesReply, seriesReply, topSegments } from "./series-reply.js";
+import { checkSeriesReply, type SeriesReply, seriesReply, topSegments } from "./series-reply.js";
 import { SeriesSink } from "./series-sink.js";
 import type { QuerySource } from "./source.js";
 
@@ -34,7 +34,7 @@ async function countByValue(
   type: PropertyParams["type"],
 ): Promise<PropertyCounts> {
   const limits = limitsOf(source.limits);
-  const ids = new SegmentIds(limits.maxSegments);
+  const ids = new SegmentIds(limits.maxSegments, limits.maxSegmentChars);
   const read = compile(propertyNode(name), evalContextOf(source));
   const segments = new ValueSegmenter(read, ids, { absentIsSegment: false, timeZone: source.timeZone });
   const sink = new SeriesSink(buckets.labels.length, type, segments, limits);
@@ -50,6 +50,9 @@ async function countByValue(
  */
 export async function eventProperties(source: QuerySource, params: PropertyParams): Promise<SeriesReply> {
   const buckets = periodBuckets(source, params.period, params.unit);
+  if (params.values !== undefined) {
+    checkSeriesReply(params.values, buckets.labels, limitsOf(source.limits));
+  }
   const { ids, counts } = await countByValue(source, params.event, params.name, buckets, params.type);
   const listed =
     params.values !== undefined

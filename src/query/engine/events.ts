@@ -10,7 +10,7 @@ import { periodBuckets, spanBuckets } from "./period-buckets.js";
 import { QueryEvents } from "./query-events.js";
 import { scan } from "./scan.js";
 import type { SeriesCounts } from "./series-counts.js";
-import { type SeriesReply, seriesReply } from "./series-reply.js";
+import { checkSeriesReply, type SeriesReply, seriesReply } from "./series-reply.js";
 import { SeriesSink } from "./series-sink.js";
 import type { QuerySource } from "./source.js";
 
@@ -18,6 +18,8 @@ export type { TopEvent, TopEventsReply } from "../reference/events.js";
 
 export async function events(source: QuerySource, params: EventsParams): Promise<SeriesReply> {
   const buckets = periodBuckets(source, params.period, params.unit);
+  // Every name asked for is listed in every bucket: the reply's size is known before any data.
+  checkSeriesReply(params.events, buckets.labels, limitsOf(source.limits));
   const wanted = new QueryEvents(params.events);
   const counts = await countByEvent(source, buckets, wanted, params.type);
   // Every event asked for is listed, in the order asked, zeros included.

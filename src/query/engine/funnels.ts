@@ -14,7 +14,7 @@ import { FunnelSink } from "./funnel-sink.js";
 import { FunnelTally } from "./funnel-tally.js";
 import { borrowTimelines, releaseTimelines, type Timelines } from "./funnel-timelines.js";
 import { countEntries, walkFunnels } from "./funnel-walk.js";
-import { limitsOf } from "./limits.js";
+import { checkReplySize, limitsOf } from "./limits.js";
 import { periodBuckets } from "./period-buckets.js";
 import { QueryEvents } from "./query-events.js";
 import { evalContextOf, scan } from "./scan.js";
@@ -28,7 +28,11 @@ export async function funnels(source: QuerySource, params: FunnelParams): Promis
   const limits = limitsOf(source.limits);
   const range = periodBuckets(source, params.period, params.unit);
   const buckets = range.labels.length;
-  const ids = new SegmentIds(limits.maxSegments);
+  // Each step of each date (and segment) is written out with its name twice (goal and event): the
+  // reply with no segments is refused before any data is read, one with `on` once it knows them.
+  const stepChars = params.steps.reduce((sum, step) => sum + 2 * step.event.length + 160, 0);
+  checkReplySize(buckets, stepChars, limits);
+  const ids = new SegmentIds(limits.maxSegments, limits.maxSegmentChars);
   const lists = new SegmentLists();
   const timelines = borrowTimelines();
   try {
@@ -44,6 +48,7 @@ export async function funnels(source: QuerySource, params: FunnelParams): Promis
             1,
             OVERALL,
           );
+    checkReplySize((1 + (top?.listed.length ?? 0)) * buckets, stepChars, limits);
     const tally = new FunnelTally(
       1 + (top?.listed.length ?? 0),
       buckets,

@@ -10,6 +10,13 @@ export interface EngineLimits {
   readonly maxCells: number;
   /** Memory for counting distinct users per segment and bucket. */
   readonly maxUniqueBytes: number;
+  /** Characters of all segment names together: an `on` that builds long strings is held by this. */
+  readonly maxSegmentChars: number;
+  /**
+   * Characters of a reply's JSON, estimated before it is built: a reply lists every name asked for
+   * in every bucket, zeros included, so it can be large with no data behind it at all.
+   */
+  readonly maxReplyChars: number;
 }
 
 export const DEFAULT_ENGINE_LIMITS: EngineLimits = Object.freeze({
@@ -17,6 +24,8 @@ export const DEFAULT_ENGINE_LIMITS: EngineLimits = Object.freeze({
   maxSegments: 1_000_000,
   maxCells: 8_000_000,
   maxUniqueBytes: 512 * 1024 * 1024,
+  maxSegmentChars: 64 * 1024 * 1024,
+  maxReplyChars: 128 * 1024 * 1024,
 });
 
 /** A query that would exceed one of its bounds; the API answers it with a 400 naming `bound`. */
@@ -34,4 +43,24 @@ export class QueryLimitError extends Error {
 
 export function limitsOf(overrides: Partial<EngineLimits> | undefined): EngineLimits {
   return overrides === undefined ? DEFAULT_ENGINE_LIMITS : { ...DEFAULT_ENGINE_LIMITS, ...overrides };
+}
+
+/**
+ * Refuses a reply of `cells` entries of about `charsPerCell` characters each before it is built,
+ * when it would hold more than maxCells entries or maxReplyChars characters.
+ */
+export function checkReplySize(cells: number, charsPerCell: number, limits: EngineLimits): void {
+  const fmt = (n: number) => Math.round(n).toLocaleString("en-US");
+  if (cells > limits.maxCells) {
+    throw new QueryLimitError(
+      "maxCells",
+      `the reply would hold ${fmt(cells)} values (at most ${fmt(limits.maxCells)}); ask for fewer names, a coarser unit or a shorter range`,
+    );
+  }
+  if (cells * charsPerCell > limits.maxReplyChars) {
+    throw new QueryLimitError(
+      "maxReplyChars",
+      `the reply would be about ${fmt((cells * charsPerCell) / 1048576)} MiB (at most ${fmt(limits.maxReplyChars / 1048576)}); ask for fewer or shorter names, a coarser unit or a shorter range`,
+    );
+  }
 }

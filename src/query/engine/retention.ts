@@ -61,7 +61,7 @@ function retentionPlan(source: QuerySource, params: RetentionParams): RetentionP
   const limits = limitsOf(source.limits);
   const { timeZone } = source;
   const span = daysSpan(params.period.from, params.period.to, timeZone);
-  const ids = new SegmentIds(limits.maxSegments);
+  const ids = new SegmentIds(limits.maxSegments, limits.maxSegmentChars);
   return {
     source,
     params,

@@ -6,8 +6,12 @@ import { QueryLimitError } from "./limits.js";
 export class SegmentIds {
   readonly names: string[] = [];
   private readonly ids = new Map<string, number>();
+  private chars = 0;
 
-  constructor(private readonly maxSegments: number) {}
+  constructor(
+    private readonly maxSegments: number,
+    private readonly maxChars: number,
+  ) {}
 
   idOf(name: string): number {
     let id = this.ids.get(name);
@@ -17,6 +21,13 @@ export class SegmentIds {
         throw new QueryLimitError(
           "maxSegments",
           `the query splits into more than ${this.maxSegments.toLocaleString("en-US")} segments; narrow "on", "where" or the range`,
+        );
+      }
+      this.chars += name.length;
+      if (this.chars > this.maxChars) {
+        throw new QueryLimitError(
+          "maxSegmentChars",
+          `the query's segment names come to more than ${this.maxChars.toLocaleString("en-US")} characters; make "on" shorter or narrow it`,
         );
       }
       this.names.push(name);

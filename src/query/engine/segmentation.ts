@@ -16,7 +16,7 @@ import type { QuerySource } from "./source.js";
 export async function segmentation(source: QuerySource, params: SegmentationParams): Promise<SeriesReply> {
   const limits = limitsOf(source.limits);
   const buckets = periodBuckets(source, params.period, params.unit);
-  const ids = new SegmentIds(limits.maxSegments);
+  const ids = new SegmentIds(limits.maxSegments, limits.maxSegmentChars);
   const segments =
     params.on === undefined
       ? "one"

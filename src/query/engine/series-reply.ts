@@ -6,6 +6,7 @@
 import { compareCodePoints } from "../../expr/runtime.js";
 import type { AggregateType } from "../params.js";
 import { ExactSum } from "../reference/exact-sum.js";
+import { checkReplySize, type EngineLimits } from "./limits.js";
 import type { SeriesCounts } from "./series-counts.js";
 
 export interface SeriesReply {
@@ -49,6 +50,18 @@ export function topSegments(
     names.map((name, segment) => [name, segmentTotal(counts, segment, type)] as const),
     limit,
   );
+}
+
+/**
+ * Refuses, before any work, a series reply that lists `listed` in every bucket of `labels` past the
+ * query's bounds: each value is written with its date label (`"2024-01-01 10:00:00": 12,`).
+ */
+export function checkSeriesReply(
+  listed: readonly string[],
+  labels: readonly string[],
+  limits: EngineLimits,
+): void {
+  checkReplySize(listed.length * labels.length, (labels[0]?.length ?? 10) + 16, limits);
 }
 
 export function seriesReply(
