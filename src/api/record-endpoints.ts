@@ -1,6 +1,7 @@
 // The endpoints that return records rather than counts — export, stream/query and engage — over the
 // event store, the alias map and the profile store.
 
+import { setImmediate } from "node:timers/promises";
 import { compile } from "../expr/compile.js";
 import { propertyReads } from "../expr/reads.js";
 import type { EvalContext, JsonObject } from "../expr/value.js";
@@ -11,6 +12,7 @@ import type { SqliteProfileStore } from "../process/profile-sqlite-store.js";
 import { EngageError } from "../process/profile-store.js";
 import type { Project } from "../projects/project.js";
 import { QueryParamError } from "../query/params-error.js";
+import { QUERY_LIMITS } from "../query/params-limits.js";
 import { parseEngageParams, parseExportParams, parseStreamParams } from "../query/params-raw.js";
 import type { Expression } from "../query/params-read.js";
 import {
@@ -30,14 +32,20 @@ export interface RecordServices {
   /** The alias map `user[…]` reads profiles through, as the engine's queries do. */
   readonly aliasSnapshots: AliasSnapshots;
   readonly profiles: SqliteProfileStore;
+  /** Overrides of QUERY_LIMITS for these endpoints (tests). */
+  readonly limits?: { readonly maxStreamEvents?: number };
 }
 
 function contextOf(project: Project): EvalContext {
   return { now: Math.floor(Date.now() / 1000), timeZone: project.timeZone };
 }
 
-/** The store's days one at a time, each snapshot released before the next is taken. */
-function* daysOf(
+/**
+ * The store's days one at a time, each snapshot released before the next is taken. A turn of the
+ * event loop between days: a range of days that match nothing yields too, so the query's timeout can
+ * stop it and the processor's work goes on meanwhile.
+ */
+async function* daysOf(
   store: EventStore,
   projectId: number,
   period: { from: number; to: number },
@@ -47,6 +55,7 @@ function* daysOf(
   const to = formatDay(period.to);
   for (const day of store.days(projectId)) {
     if (day < from || day > to) continue;
+    await setImmediate();
     if (signal.aborted) return;
     const snapshot = store.partitions(projectId, day, day);
     try {
@@ -82,7 +91,7 @@ function exportEndpoint(services: RecordServices): QueryEndpoint {
       contentType: "application/x-ndjson; charset=utf-8",
       produce: async (sink) => {
         let chunk = "";
-        for (const e of events) {
+        for await (const e of events) {
           chunk += `${JSON.stringify(exportRecord(e, p.timeInMs))}\n`;
           if (chunk.length >= 64 * 1024) {
             await sink.write(chunk);
@@ -117,7 +126,16 @@ function streamEndpoint(services: RecordServices): QueryEndpoint {
     const p = parseStreamParams(params);
     const ids = await storedIdsOf(services.aliases, project.id, p.distinctIds);
     const days = daysOf(services.store, project.id, p.period, signal);
-    const events = dedupLatest([...rawEvents(days, { distinctIds: ids }, contextOf(project))]);
+    const limit = services.limits?.maxStreamEvents ?? QUERY_LIMITS.maxStreamEvents;
+    const found = [];
+    for await (const e of rawEvents(days, { distinctIds: ids }, contextOf(project), limit + 1)) found.push(e);
+    if (found.length > limit) {
+      throw new QueryParamError(
+        "from_date",
+        `these users have more than ${limit.toLocaleString("en-US")} events in the range; ask for a shorter one`,
+      );
+    }
+    const events = dedupLatest(found);
     return {
       kind: "json",
       body: { status: "ok", results: { events: events.map((e) => exportRecord(e, false)) } },

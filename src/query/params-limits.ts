@@ -30,6 +30,8 @@ export const QUERY_LIMITS = Object.freeze({
   /** Highest page number engage accepts (pages of at most 1,000 profiles). */
   maxPage: 1_000_000,
   maxExportLimit: 100_000,
+  /** Events stream/query returns: its reply is one JSON document, built whole. */
+  maxStreamEvents: 100_000,
   /** A JSON-array parameter, in UTF-16 units (expressions have their own 64 KiB limit). */
   maxJsonChars: 1_048_576,
   /** A plain name or id parameter (event, property, distinct id, session id). */

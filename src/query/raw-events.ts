@@ -177,14 +177,14 @@ export function dedupLatest(events: readonly StoredEvent[]): StoredEvent[] {
 }
 
 /** The filtered events of the days given, in order, at most `limit` of them. */
-export function* rawEvents(
-  days: Iterable<DayBatches>,
+export async function* rawEvents(
+  days: AsyncIterable<DayBatches> | Iterable<DayBatches>,
   filter: RawEventFilter,
   ctx: EvalContext,
   limit = Number.POSITIVE_INFINITY,
-): Generator<StoredEvent> {
+): AsyncGenerator<StoredEvent> {
   let left = limit;
-  for (const day of days) {
+  for await (const day of days) {
     for (const hit of matchingRows(day, filter, ctx)) {
       if (left-- <= 0) return;
       yield hit.batch.row(hit.row);
