@@ -252,18 +252,38 @@ export function createQueryApiHandler(options: QueryApiOptions): RouteHandler {
       timer = setTimeout(timeOut, limits.timeoutMs);
     };
     res.on("close", () => controller.abort(new HttpError(499, "client went away")));
+    let work: Promise<QueryReply> | undefined;
     try {
-      const reply = await untilAborted(
-        endpoint({ project, params, signal: controller.signal }),
-        controller.signal,
-      );
+      work = endpoint({ project, params, signal: controller.signal });
+      const reply = await untilAborted(work, controller.signal);
       if (reply.kind === "json") sendJson(res, 200, reply.body);
       else if (reply.kind === "json-text") sendJsonText(res, 200, reply.text);
       else await sendStream(req, res, reply, controller.signal, progressed);
     } finally {
       clearTimeout(timer);
-      gate.leave(project.id);
+      leaveWhenStopped(project.id, work);
     }
+  }
+
+  /**
+   * The slot is the engine's work, not the reply: a query answered 504 keeps it until its work has
+   * stopped (the engine sees the abort between batches), so retries cannot pile more work behind it.
+   * A query whose work never stops gives its slot back after four more timeouts.
+   */
+  function leaveWhenStopped(projectId: number, work: Promise<unknown> | undefined): void {
+    if (work === undefined) {
+      gate.leave(projectId);
+      return;
+    }
+    let left = false;
+    const leave = () => {
+      if (left) return;
+      left = true;
+      clearTimeout(grace);
+      gate.leave(projectId);
+    };
+    const grace = setTimeout(leave, 4 * limits.timeoutMs).unref();
+    work.then(leave, leave);
   }
 
   return (req, res) => {

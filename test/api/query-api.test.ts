@@ -20,7 +20,12 @@ const projects: ProjectDirectory = {
   },
 };
 
-let release: () => void = () => {};
+let releases: (() => void)[] = [];
+/** Ends every "held" query (and every "stubborn" one). */
+const release = () => {
+  for (const r of releases) r();
+  releases = [];
+};
 const endpoints = new Map<string, QueryEndpoint>([
   [
     "whoami",
@@ -32,7 +37,13 @@ const endpoints = new Map<string, QueryEndpoint>([
       throw new QueryParamError("from_date", `"${r.params.get("from_date")}" is not a date (yyyy-mm-dd)`);
     },
   ],
-  ["slow", () => new Promise(() => {})],
+  // Stops when its query is aborted, as the engine does between batches.
+  [
+    "slow",
+    ({ signal }) => new Promise((_, reject) => signal.addEventListener("abort", () => reject(signal.reason))),
+  ],
+  // Goes on after its query is aborted, as the engine does inside a batch, until released.
+  ["stubborn", () => new Promise((resolve) => releases.push(() => resolve({ kind: "json", body: "late" })))],
   [
     // A stream that runs past the 200 ms query timeout while it keeps writing, then one that stalls.
     "long-export",
@@ -48,7 +59,7 @@ const endpoints = new Map<string, QueryEndpoint>([
       },
     }),
   ],
-  ["held", () => new Promise((resolve) => (release = () => resolve({ kind: "json", body: "done" })))],
+  ["held", () => new Promise((resolve) => releases.push(() => resolve({ kind: "json", body: "done" })))],
   ["broken", async () => Promise.reject(new Error("bug"))],
   [
     "huge",
@@ -153,6 +164,22 @@ test("queries past the per-project concurrency bound get 429 while other project
   assert.equal(other.status, 200);
   release();
   await Promise.all(held);
+});
+
+test("a query answered 504 keeps its slot until its work has stopped", async () => {
+  const timedOut = await Promise.all(
+    [1, 2].map(() => fetch(`${base}/api/2.0/stubborn`, { headers: auth("sec-shop") })),
+  );
+  assert.deepEqual(
+    timedOut.map((r) => r.status),
+    [504, 504],
+  );
+  const behind = await fetch(`${base}/api/2.0/whoami`, { headers: auth("sec-shop") });
+  assert.equal(behind.status, 429, "both slots are still the stubborn queries' work");
+  release();
+  await new Promise((r) => setImmediate(r));
+  const after = await fetch(`${base}/api/2.0/whoami`, { headers: auth("sec-shop") });
+  assert.equal(after.status, 200);
 });
 
 test("a bug in an endpoint is a logged 500 without a stack trace in the reply", async () => {
