@@ -57,12 +57,14 @@ export function walkFunnels(
   const { slots } = walk;
   const entered = new Int32Array(tally.buckets).fill(-1);
   const times = new Float64Array(walk.steps);
+  const found = new Int32Array(walk.steps);
   for (let u = 0; u + 1 < starts.length; u++) {
     const end = starts[u + 1];
+    found.fill(-1);
     for (let j = starts[u]; j < end; j++) {
       const b = entryBucket(records, j, u, entered);
       if (b < 0) continue;
-      const reached = stepsFrom(j, end, records, walk, times);
+      const reached = stepsFrom(j, end, records, walk, times, found);
       tally.add(0, b, times, reached);
       const list = timelines.segmentsAt[records[j * RECORD + SOURCE]];
       if (slots === undefined || list < 0) continue;
@@ -74,21 +76,40 @@ export function walkFunnels(
   }
 }
 
-/** Walks from the entry at `j`, writing the time of each step reached; returns how many. */
+/**
+ * Walks from the entry at `j`, writing the time of each step reached; returns how many.
+ *
+ * `found[s]` is the row the last search for step s stopped at: the first from where it began that
+ * does step s, or `end`. A later entry of the same user begins every search no earlier (its entry
+ * is later, so is each step it finds), so a search resumes from there, and each step's search moves
+ * forward only: a user's walk costs rows × steps, not entries × rows (one user doing step 1 every
+ * minute of a 90-day window would otherwise rescan the window from each entry).
+ */
 function stepsFrom(
   j: number,
   end: number,
   records: Float64Array,
   walk: FunnelWalk,
   times: Float64Array,
+  found: Int32Array,
 ): number {
   const start = records[j * RECORD + TIME];
   times[0] = start;
+  let from = j + 1;
   let reached = 1;
-  for (let i = j + 1; i < end && reached < walk.steps; i++) {
+  while (reached < walk.steps) {
+    let i = found[reached];
+    if (i < from) {
+      const bit = 1 << reached;
+      i = from;
+      while (i < end && (records[i * RECORD + MASK] & bit) === 0) i++;
+      found[reached] = i;
+    }
+    if (i >= end) break;
     const t = records[i * RECORD + TIME];
     if (t - start > walk.windowSeconds) break;
-    if ((records[i * RECORD + MASK] & (1 << reached)) !== 0) times[reached++] = t;
+    times[reached++] = t;
+    from = i + 1;
   }
   return reached;
 }
