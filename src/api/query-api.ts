@@ -42,12 +42,18 @@ export interface QueryApiLimits {
    */
   readonly timeoutMs: number;
   readonly concurrentPerProject: number;
+  /**
+   * Queries running at once over all projects: they share one back thread and its memory (a heavy
+   * query may hold a gigabyte), and a service account reaches many projects.
+   */
+  readonly concurrentTotal: number;
   readonly maxBodyBytes: number;
 }
 
 export const DEFAULT_QUERY_LIMITS: QueryApiLimits = Object.freeze({
   timeoutMs: 60_000,
   concurrentPerProject: 5,
+  concurrentTotal: 8,
   maxBodyBytes: 1024 * 1024,
 });
 
@@ -215,35 +221,40 @@ function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
 
 class ConcurrencyGate {
   private readonly running = new Map<number, number>();
-  constructor(private readonly limit: number) {}
+  private total = 0;
+  constructor(private readonly limits: QueryApiLimits) {}
 
-  enter(projectId: number): boolean {
+  /** Takes a slot, or says which bound is full. */
+  enter(projectId: number): string | undefined {
     const n = this.running.get(projectId) ?? 0;
-    if (n >= this.limit) return false;
+    if (n >= this.limits.concurrentPerProject) {
+      return `too many concurrent queries for this project (limit ${this.limits.concurrentPerProject})`;
+    }
+    if (this.total >= this.limits.concurrentTotal) {
+      return `too many concurrent queries on this server (limit ${this.limits.concurrentTotal})`;
+    }
     this.running.set(projectId, n + 1);
-    return true;
+    this.total++;
+    return undefined;
   }
 
   leave(projectId: number): void {
     const n = (this.running.get(projectId) ?? 1) - 1;
     if (n <= 0) this.running.delete(projectId);
     else this.running.set(projectId, n);
+    this.total--;
   }
 }
 
 export function createQueryApiHandler(options: QueryApiOptions): RouteHandler {
   const limits: QueryApiLimits = { ...DEFAULT_QUERY_LIMITS, ...options.limits };
-  const gate = new ConcurrencyGate(limits.concurrentPerProject);
+  const gate = new ConcurrencyGate(limits);
 
   async function answer(req: IncomingMessage, res: ServerResponse, endpoint: QueryEndpoint, url: URL) {
     const params = await readParams(req, url, limits.maxBodyBytes);
     const project = authenticate(req, params, options.projects);
-    if (!gate.enter(project.id)) {
-      throw new HttpError(
-        429,
-        `too many concurrent queries for this project (limit ${limits.concurrentPerProject})`,
-      );
-    }
+    const full = gate.enter(project.id);
+    if (full !== undefined) throw new HttpError(429, full);
     const controller = new AbortController();
     const timeOut = () => controller.abort(new HttpError(504, "query timed out"));
     let timer = setTimeout(timeOut, limits.timeoutMs);

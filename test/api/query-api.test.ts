@@ -84,7 +84,7 @@ before(async () => {
   const handler = createQueryApiHandler({
     projects,
     endpoints,
-    limits: { timeoutMs: 200, concurrentPerProject: 2 },
+    limits: { timeoutMs: 200, concurrentPerProject: 2, concurrentTotal: 3 },
     onError: (e) => errors.push(e),
   });
   server = createServer((req, res) => {
@@ -164,6 +164,21 @@ test("queries past the per-project concurrency bound get 429 while other project
   assert.equal(other.status, 200);
   release();
   await Promise.all(held);
+});
+
+test("queries past the server's total bound get 429 whichever project asks", async () => {
+  const held = [
+    fetch(`${base}/api/2.0/held`, { headers: auth("sec-shop") }),
+    fetch(`${base}/api/2.0/held`, { headers: auth("sec-shop") }),
+    fetch(`${base}/api/2.0/held`, { headers: auth("sec-blog") }),
+  ];
+  await new Promise((r) => setTimeout(r, 50));
+  const fourth = await fetch(`${base}/api/2.0/whoami`, { headers: auth("sec-blog") });
+  assert.equal(fourth.status, 429);
+  assert.match(((await fourth.json()) as { error: string }).error, /on this server \(limit 3\)/);
+  release();
+  await Promise.all(held);
+  assert.equal((await fetch(`${base}/api/2.0/whoami`, { headers: auth("sec-blog") })).status, 200);
 });
 
 test("a query answered 504 keeps its slot until its work has stopped", async () => {
