@@ -124,14 +124,46 @@ async function scanPlanned(
     await pacer.pause();
     const count = keptRows(p, start, end, scratch.reserve(p.batch.length));
     if (count === 0) continue;
-    const kept =
-      where === undefined ? count : where.bind(p.batch).filterSelection(scratch.rows, count, scratch.rows);
+    const kept = where === undefined ? count : await filterPaced(where, p.batch, scratch.rows, count, pacer);
     if (kept === 0) continue;
     const [least, greatest] = p.batch.timeRange();
     const bucket = cursor.bucketOver(least, greatest);
     if (request.perRow !== false) describe(p, kept, scratch, cursor, bucket);
     sink.take({ batch: p.batch, count: kept, bucket, userOfCode: p.users, ...scratch.arrays() });
   }
+}
+
+/**
+ * A `where` filters a batch a chunk of rows at a time, with a check of the pacer between chunks. A
+ * sealed batch holds up to a million rows, and an expression may cost milliseconds a row (64 KiB of
+ * string work, quantifiers at their budget): filtered whole, one batch could hold the thread for
+ * minutes past the query's timeout. Chunks start small and double while one takes under a
+ * millisecond, so an ordinary filter soon runs in chunks too large for the checks to cost anything.
+ */
+const FIRST_CHUNK_ROWS = 1024;
+const MAX_CHUNK_ROWS = 1 << 20;
+
+/** `where.filterSelection` over the first `count` of `rows`, in place, a chunk at a time. */
+async function filterPaced(
+  where: CompiledExpr,
+  batch: ScanBatch,
+  rows: Uint32Array,
+  count: number,
+  pacer: Pacer,
+): Promise<number> {
+  const bound = where.bind(batch);
+  let kept = 0;
+  let size = FIRST_CHUNK_ROWS;
+  for (let from = 0; from < count; ) {
+    if (from > 0) await pacer.pause();
+    const n = Math.min(size, count - from);
+    const started = performance.now();
+    // In place: what is kept is written at or before what is read.
+    kept += bound.filterSelection(rows.subarray(from, from + n), n, rows.subarray(kept));
+    from += n;
+    if (performance.now() - started < 1) size = Math.min(2 * size, MAX_CHUNK_ROWS);
+  }
+  return kept;
 }
 
 /** Wraps the batches, drops those without a wanted event, and marks duplicates per partition. */

@@ -79,3 +79,35 @@ describe("limits on what a reply may hold", () => {
     assert.equal(reply.legend_size, 20);
   });
 });
+
+describe("a costly where inside one batch", () => {
+  it("gives the event loop a turn between chunks of rows, so an abort stops the scan", async (t) => {
+    // Read per row (two properties: no table over one dictionary), each row running a quantifier
+    // over 5,000 elements: a batch of 3,000 rows takes most of a second.
+    const list = JSON.stringify(Array(5000).fill(0));
+    const events = Array.from(
+      { length: 3000 },
+      (_, i): StoredEvent => ({
+        event: "E",
+        distinctId: "u",
+        time: DAY + i,
+        insertId: null,
+        properties: { s: list, n: i },
+        offset: i,
+      }),
+    );
+    const { source } = await loadDataset(t, { ...DATASET, events });
+    const q = new URLSearchParams({
+      from_date: "2024-01-15",
+      to_date: "2024-01-15",
+      event: "E",
+      where: 'any(x, list(properties["s"]), x == properties["n"])',
+    });
+    const controller = new AbortController();
+    const aborted = setImmediate(() => controller.abort(new Error("timed out")));
+    await assert.rejects(segmentation({ ...source, signal: controller.signal }, parseSegmentationParams(q)), {
+      message: "timed out",
+    });
+    clearImmediate(aborted);
+  });
+});
