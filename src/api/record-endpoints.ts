@@ -56,7 +56,8 @@ async function* daysOf(
   for (const day of store.days(projectId)) {
     if (day < from || day > to) continue;
     await setImmediate();
-    if (signal.aborted) return;
+    // Thrown, not returned: a stream cut short must not end as if it were whole.
+    signal.throwIfAborted();
     const snapshot = store.partitions(projectId, day, day);
     try {
       for (const p of snapshot.partitions) yield { day: p.day, batches: p.batches } satisfies DayBatches;

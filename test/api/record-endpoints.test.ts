@@ -59,7 +59,7 @@ test("stream/query refuses a range holding more events than it may return, namin
   assert.equal(reply.body.results.events.length, 30);
 });
 
-test("an export gives way between days, so an abort stops it even before it has written a line", async () => {
+test("an export gives way between days, so an abort stops it, as a failure, even before it has written a line", async () => {
   const controller = new AbortController();
   const reply = (await recordEndpoints(services).get("export")!({
     project: PROJECT,
@@ -73,8 +73,12 @@ test("an export gives way between days, so an abort stops it even before it has 
     },
   };
   // The query's timeout fires on a turn of the event loop: here, the first one after the export starts.
-  const aborted = setImmediate().then(() => controller.abort());
-  await reply.produce(sink);
+  const aborted = setImmediate().then(() => controller.abort(new Error("query timed out")));
+  await assert.rejects(
+    reply.produce(sink),
+    { message: "query timed out" },
+    "an export cut short fails, never ends whole",
+  );
   await aborted;
   assert.equal(lines, 0);
   const whole = (await recordEndpoints(services).get("export")!({
