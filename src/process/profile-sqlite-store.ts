@@ -206,10 +206,10 @@ export class SqliteProfileStore implements ProfileStore {
       return { key, state: this.load(key), dirty: false };
     };
     const [to, from] = [person(toId), person(fromId)];
-    if (!foldInto(to, from, atOffset)) return false;
-    this.save(to.key, to.state);
-    this.save(from.key, from.state);
-    return true;
+    const folded = foldInto(to, from, atOffset);
+    if (to.dirty) this.save(to.key, to.state);
+    if (from.dirty) this.save(from.key, from.state);
+    return folded;
   }
 
   private load(key: Key): ProfileState {
@@ -303,7 +303,16 @@ function whereOf(withIds: boolean): string {
  * later offset (an update sent with $ignore_alias) is newer than the event: a replay leaves it.
  */
 function foldInto(to: Touched, from: Touched, atOffset: number): boolean {
-  if (!from.state.live || from.state.lastOffset > atOffset) return false;
+  if (from.state.lastOffset > atOffset) return false;
+  if (!from.state.live) {
+    // Nothing to fold, but the person takes over the id's updates: replayed after a crash, they
+    // resolve to the person now, and must be seen as applied (a $delete would wipe the person).
+    if (from.state.lastOffset > to.state.lastOffset) {
+      to.state.lastOffset = from.state.lastOffset;
+      to.dirty = true;
+    }
+    return false;
+  }
   to.state = foldProfile(to.state, from.state);
   from.state = { ...emptyProfile(), deletedAt: from.state.deletedAt, lastOffset: from.state.lastOffset };
   to.dirty = true;

@@ -310,3 +310,21 @@ test("queries hear of a new link even when the batch that made it failed after i
   assert.equal(busy, false, "the profile step (the fold) failed once");
   assert.deepEqual(told, [1]);
 });
+
+test("replaying a $delete sent before an $identify leaves the person's profile alone", async () => {
+  const dir = processorDir();
+  await runProcessor(dir, [profileUpdate("x", { a: 1 }), profileUpdate("c", { b: 2 })]);
+  const remove = encodeEnvelope({
+    kind: "engage",
+    projectId: 1,
+    receivedAt: T * 1000,
+    operation: "$delete",
+    record: { $distinct_id: "x", $delete: "" },
+  });
+  const batch = [remove, event("$identify", { distinct_id: "c", $anon_distinct_id: "x" })];
+  const first = await runProcessor(dir, batch, { crash: true, people: ["x", "c"] });
+  // The replay resolves x to c already; the $delete must count as applied, not wipe c.
+  const replayed = await runProcessor(dir, [], { people: ["x", "c"] });
+  assert.equal(first.people.c?.b, 2);
+  assert.deepEqual(replayed.people, first.people);
+});
