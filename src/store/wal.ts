@@ -5,8 +5,9 @@
 //   payload: the frame's records, in the file's version (wal-record.ts)
 // Only the last frame can be torn (frames are written one at a time, each after the last was
 // fsynced): a short, zero-filled or mis-summed last frame, or one whose length field reads zero (its
-// page never written), is an append that never resolved, and is dropped; so is a whole file whose
-// header reads zeros. A bad frame with good bytes after it is corruption and fails loudly.
+// page never written) with no whole frame anywhere after it, is an append that never resolved, and
+// is dropped; so is a whole file whose header reads zeros. A bad frame with good bytes after it is
+// corruption and fails loudly.
 
 import { open, readFile } from "node:fs/promises";
 import { dirname } from "node:path";
@@ -81,8 +82,15 @@ export async function readWal(path: string): Promise<StoredEvent[]> {
     if (buf.length - pos < FRAME_HEADER_BYTES) break;
     const length = buf.readUInt32LE(pos + 4);
     const end = pos + FRAME_HEADER_BYTES + length;
-    // A frame is never empty: a length of zero is an unwritten page under the last frame's header.
-    if (end > buf.length || length === 0) break;
+    if (end > buf.length) break;
+    // A frame is never empty: a length of zero is an unwritten page under the last frame's header,
+    // unless a whole frame follows somewhere, which makes it damage in the middle.
+    if (length === 0) {
+      if (wholeFrameAfter(buf, pos + FRAME_HEADER_BYTES)) {
+        throw corrupt(path, `frame at byte ${pos} has a zero length and whole frames after it`);
+      }
+      break;
+    }
     if (crc32(buf.subarray(pos + 4, end)) !== buf.readUInt32LE(pos)) {
       if (end === buf.length || allZero(buf, pos)) break;
       throw corrupt(path, `frame at byte ${pos} fails its checksum and is not the last`);
@@ -91,6 +99,21 @@ export async function readWal(path: string): Promise<StoredEvent[]> {
     pos = end;
   }
   return events.events;
+}
+
+/**
+ * Whether a frame with a good checksum starts anywhere from `from` on. Only run on recovery, at a
+ * zero length field; a torn tail's bytes are the frame's own payload, whose text never passes for a
+ * length that fits, so the scan seldom computes a checksum.
+ */
+function wholeFrameAfter(buf: Buffer, from: number): boolean {
+  for (let pos = from; pos + FRAME_HEADER_BYTES < buf.length; pos++) {
+    const length = buf.readUInt32LE(pos + 4);
+    const end = pos + FRAME_HEADER_BYTES + length;
+    if (length === 0 || end > buf.length) continue;
+    if (crc32(buf.subarray(pos + 4, end)) === buf.readUInt32LE(pos)) return true;
+  }
+  return false;
 }
 
 /** The payload of a frame as written by `encodeWalFrame`. */

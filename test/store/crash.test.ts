@@ -163,6 +163,19 @@ test("a last frame whose length field never reached the disk is torn, not corrup
   }
 });
 
+test("a zero length field with whole frames after it is damage, and fails loudly", async () => {
+  const dir = tempDir();
+  const { wal } = await storeInThirds(dir, randomEvents(seededRandom(10), 90, 0, START, 1));
+  const bytes = readFileSync(wal);
+  const middle = framePositions(bytes)[1];
+  bytes.fill(0, middle + 4, middle + 8);
+  writeFileSync(wal, bytes);
+  await assert.rejects(EventStore.open(dir, { maintenanceIntervalMs: 0, sealInWorker: false }), {
+    code: "store_corrupt",
+    message: /zero length and whole frames after it/,
+  });
+});
+
 test("a write-ahead file created but never written (all zeros) is an append that never resolved", async () => {
   const dir = tempDir();
   const events = randomEvents(seededRandom(8), 60, 0, START, 1);
