@@ -113,3 +113,26 @@ describe("the quantifier budget", () => {
     for (const [engine, kept] of verdicts(side(4999), rows)) assert.deepEqual(kept, [true, true], engine);
   });
 });
+
+describe("the quantifier budget on columns", () => {
+  it(
+    "is shared by a row's parts even when their lists come from strings (no table over a dictionary)",
+    GUARD,
+    () => {
+      const text = JSON.stringify(Array.from({ length: 5000 }, (_, i) => i));
+      const rows = [{ properties: { l: text, m: text } }, { properties: { l: "[1]", m: "[4999]" } }];
+      const source = 'any(b, list(properties["l"]), b == -1) or any(c, list(properties["m"]), c == 4999)';
+      for (const [engine, kept] of verdicts(source, rows)) assert.deepEqual(kept, [false, true], engine);
+    },
+  );
+
+  it("starts afresh each time a row is evaluated, so reading a row twice reads the same", GUARD, () => {
+    const l = Array.from({ length: 5000 }, (_, i) => i);
+    const rows = [{ properties: { l } }];
+    const tree = parse('any(b, properties["l"], b == 4999) and any(c, properties["l"], c == 0)');
+    const bound = compile(tree, ctx).bind(buildColumnBatch(rows));
+    assert.deepEqual([bound.valueAt(0), bound.valueAt(0), bound.valueAt(0)], [true, true, true]);
+    const out = new Uint32Array(1);
+    assert.deepEqual([bound.filter(out), bound.filter(out), bound.count()], [1, 1, 1]);
+  });
+});

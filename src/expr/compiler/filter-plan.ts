@@ -69,13 +69,20 @@ export function planTest(node: ExprNode, slots: SlotTable): TestPlan {
       }
       break;
   }
-  const slot = onlySlot(node, slots);
+  // A subtree with any/all is decided row by row: a table over a dictionary would give each value a
+  // budget of its own, where a row's parts share one (runtime.ts).
+  const slot = hasQuantifier(node) ? undefined : onlySlot(node, slots);
   const plan: TestPlan =
     slot === undefined
       ? { kind: "general", node }
       : { kind: "leaf", leaf: { node, slot, complete: false, ...leafForms(node, slot, slots) } };
   if (plan.kind === "leaf" && plan.leaf.complete) return plan;
   return isNumericCompare(node, slots) ? { kind: "numeric", node, otherwise: plan } : plan;
+}
+
+function hasQuantifier(node: ExprNode): boolean {
+  for (const n of nodesOf(node)) if (n.kind === "quantifier") return true;
+  return false;
 }
 
 /** The slot of the one property the subtree reads, or undefined when it reads none or several. */

@@ -75,13 +75,19 @@ function bindBatch(compiled: Compiled, batch: ColumnBatch): BoundExpr {
   const columns = bindSlots(compiled.code.slots, batch);
   let valueAt: CellEvaluator | undefined;
   let loops: FilterLoops | undefined;
+  // Each evaluation of a row starts a fresh quantifier budget: the value's once a call; the filter's
+  // parts share one per row, afresh on each pass, so a row read twice reads the same.
+  const valueBudget = quantifierBudget();
+  const filterBudget = quantifierBudget();
   const value = (i: number): Value => {
-    valueAt ??= compiled.root(columns, batch.time);
+    valueAt ??= compiled.root(columns, batch.time, valueBudget);
+    valueBudget.row = -1;
     return valueAt(i);
   };
   // The filter is specialised on first use: a batch bound only for its values never pays for it.
   const scan = (): FilterLoops => {
-    loops ??= specialise(compiled, batch, columns, value, quantifierBudget());
+    loops ??= specialise(compiled, batch, columns, value, filterBudget);
+    filterBudget.row = -1;
     return loops;
   };
   return {

@@ -137,10 +137,10 @@ async function scanPlanned(
  * A `where` filters a batch a chunk of rows at a time, with a check of the pacer between chunks. A
  * sealed batch holds up to a million rows, and an expression may cost milliseconds a row (64 KiB of
  * string work, quantifiers at their budget): filtered whole, one batch could hold the thread for
- * minutes past the query's timeout. Chunks start small and double while one takes under a
- * millisecond, so an ordinary filter soon runs in chunks too large for the checks to cost anything.
+ * minutes past the query's timeout. Chunks start at one row (a row may cost seconds) and double
+ * while one takes under a millisecond, so an ordinary filter soon runs in chunks too large for the
+ * checks to cost anything.
  */
-const FIRST_CHUNK_ROWS = 1024;
 const MAX_CHUNK_ROWS = 1 << 20;
 
 /** `where.filterSelection` over the first `count` of `rows`, in place, a chunk at a time. */
@@ -153,7 +153,7 @@ async function filterPaced(
 ): Promise<number> {
   const bound = where.bind(batch);
   let kept = 0;
-  let size = FIRST_CHUNK_ROWS;
+  let size = 1;
   for (let from = 0; from < count; ) {
     if (from > 0) await pacer.pause();
     const n = Math.min(size, count - from);
