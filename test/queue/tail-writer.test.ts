@@ -308,22 +308,27 @@ test("a roll cuts the old tail to its records, durably, before the next segment 
   await writer.close();
 });
 
-test("a roll that fails once the new segment exists leaves no file behind, and the next roll works", async (t) => {
-  const dir = await tempDir(t);
-  const path = segmentPath(dir, 0);
-  await writeFile(path, "");
-  const segments: Segment[] = [{ base: 0, size: 0, consumedAt: null }];
-  let dirSyncs = 0;
-  const writer = new TailWriter(segments, await open(path, "r+"), {
+/** A writer over segment `base` of a real directory, groups written on the calling thread, no fill. */
+async function realTail(dir: string, segments: Segment[], syncDir?: (dir: string) => Promise<void>) {
+  const tail = segments[segments.length - 1];
+  return new TailWriter(segments, await open(segmentPath(dir, tail.base), "r+"), {
     dir,
     segmentBytes: 1000,
     fsync: true,
     onFsync: () => {},
     fillStep: 0,
-    syncDir: async () => {
-      // The first fails as an open of the directory does when the process is out of descriptors.
-      if (dirSyncs++ === 0) throw Object.assign(new Error("too many open files"), { code: "EMFILE" });
-    },
+    syncDir,
+  });
+}
+
+test("a roll that fails once the new segment exists leaves no file behind, and the next roll works", async (t) => {
+  const dir = await tempDir(t);
+  await writeFile(segmentPath(dir, 0), "");
+  const segments: Segment[] = [{ base: 0, size: 0, consumedAt: null }];
+  let dirSyncs = 0;
+  const writer = await realTail(dir, segments, async () => {
+    // The first fails as an open of the directory does when the process is out of descriptors.
+    if (dirSyncs++ === 0) throw Object.assign(new Error("too many open files"), { code: "EMFILE" });
   });
   await writer.write(group(10));
   await assert.rejects(writer.roll(1), { code: "queue_io" });
@@ -338,33 +343,15 @@ test("a roll that fails once the new segment exists leaves no file behind, and t
 
 test("a roll takes over an empty segment file an earlier failed roll could not remove", async (t) => {
   const dir = await tempDir(t);
-  const path = segmentPath(dir, 0);
-  await writeFile(path, "");
+  await writeFile(segmentPath(dir, 0), "");
   await writeFile(segmentPath(dir, 1), "");
-  const segments: Segment[] = [{ base: 0, size: 0, consumedAt: null }];
-  const writer = new TailWriter(segments, await open(path, "r+"), {
-    dir,
-    segmentBytes: 1000,
-    fsync: true,
-    onFsync: () => {},
-    fillStep: 0,
-  });
+  const writer = await realTail(dir, [{ base: 0, size: 0, consumedAt: null }]);
   await writer.roll(1);
   await writer.write(group(10));
   assert.equal(readFileSync(segmentPath(dir, 1)).length, 10);
   await writer.close();
   // A file with records in it is never taken over.
-  const writer2 = new TailWriter(
-    [{ base: 1, size: 10, consumedAt: null }],
-    await open(segmentPath(dir, 1), "r+"),
-    {
-      dir,
-      segmentBytes: 1000,
-      fsync: true,
-      onFsync: () => {},
-      fillStep: 0,
-    },
-  );
+  const writer2 = await realTail(dir, [{ base: 1, size: 10, consumedAt: null }]);
   await writeFile(segmentPath(dir, 2), "x");
   await assert.rejects(writer2.roll(2), { code: "queue_io" });
   await writer2.close();

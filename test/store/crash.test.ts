@@ -13,6 +13,7 @@ import { join } from "node:path";
 import { after, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { EventStore } from "../../src/store/event-store.js";
+import type { StoredEvent } from "../../src/store/stored-event.js";
 import { seededRandom } from "../seeded-random.js";
 import { CHILD_BATCH, childEvents } from "./crash-workload.js";
 import { randomEvents } from "./random-events.js";
@@ -135,13 +136,25 @@ function framePositions(bytes: Buffer): number[] {
 }
 
 /** A store of `events` appended 30 at a time, closed; its one partition's write-ahead file. */
-async function storeInThirds(dir: string, events: readonly ReturnType<typeof randomEvents>[number][]) {
+async function storeInThirds(dir: string, events: readonly StoredEvent[]) {
   const store = await EventStore.open(dir, { maintenanceIntervalMs: 0, sealInWorker: false });
   for (let i = 0; i < events.length; i += 30) await store.append(1, "UTC", events.slice(i, i + 30));
   await store.close();
   const [partition] = partitionDirs(dir);
   const [wal] = readdirSync(partition).filter((n) => n.endsWith(".log"));
   return { partition, wal: join(partition, wal) };
+}
+
+/** The store of `storeInThirds(dir, events)` opens with its first two thirds, and takes the last again. */
+async function assertLastThirdTorn(dir: string, events: readonly StoredEvent[]): Promise<void> {
+  const store = await EventStore.open(dir, { maintenanceIntervalMs: 0, sealInWorker: false });
+  try {
+    assert.deepStrictEqual(readAll(store, 1), events.slice(0, 60));
+    await store.append(1, "UTC", events.slice(60));
+    assert.deepStrictEqual(readAll(store, 1), events);
+  } finally {
+    await store.close();
+  }
 }
 
 test("a last frame whose length field never reached the disk is torn, not corruption", async () => {
@@ -153,27 +166,32 @@ test("a last frame whose length field never reached the disk is torn, not corrup
   // The frame's header straddled a page boundary: its CRC written, the page with its length not.
   bytes.fill(0, last + 4, last + 12);
   writeFileSync(wal, bytes);
-  const store = await EventStore.open(dir, { maintenanceIntervalMs: 0, sealInWorker: false });
-  try {
-    assert.deepStrictEqual(readAll(store, 1), events.slice(0, 60));
-    await store.append(1, "UTC", events.slice(60));
-    assert.deepStrictEqual(readAll(store, 1), events);
-  } finally {
-    await store.close();
-  }
+  await assertLastThirdTorn(dir, events);
 });
 
-test("a zero length field with whole frames after it is damage, and fails loudly", async () => {
+/** A store in thirds whose middle frame `damage` changes, at the frame's byte position: must not open. */
+async function assertMiddleDamageRefused(
+  seed: number,
+  damage: (bytes: Buffer, at: number) => void,
+  message: RegExp,
+) {
   const dir = tempDir();
-  const { wal } = await storeInThirds(dir, randomEvents(seededRandom(10), 90, 0, START, 1));
+  const { wal } = await storeInThirds(dir, randomEvents(seededRandom(seed), 90, 0, START, 1));
   const bytes = readFileSync(wal);
-  const middle = framePositions(bytes)[1];
-  bytes.fill(0, middle + 4, middle + 8);
+  damage(bytes, framePositions(bytes)[1]);
   writeFileSync(wal, bytes);
   await assert.rejects(EventStore.open(dir, { maintenanceIntervalMs: 0, sealInWorker: false }), {
     code: "store_corrupt",
-    message: /zero length and whole frames after it/,
+    message,
   });
+}
+
+test("a zero length field with whole frames after it is damage, and fails loudly", async () => {
+  await assertMiddleDamageRefused(
+    10,
+    (bytes, at) => bytes.fill(0, at + 4, at + 8),
+    /zero length and whole frames after it/,
+  );
 });
 
 test("a write-ahead file created but never written (all zeros) is an append that never resolved", async () => {
@@ -190,33 +208,19 @@ test("a write-ahead file created but never written (all zeros) is an append that
 });
 
 test("a damaged frame with whole frames after it still fails loudly", async () => {
-  const dir = tempDir();
-  const { wal } = await storeInThirds(dir, randomEvents(seededRandom(9), 90, 0, START, 1));
-  const bytes = readFileSync(wal);
-  const middle = framePositions(bytes)[1];
-  bytes[middle + 20] ^= 0xff;
-  writeFileSync(wal, bytes);
-  await assert.rejects(EventStore.open(dir, { maintenanceIntervalMs: 0, sealInWorker: false }), {
-    code: "store_corrupt",
-    message: /fails its checksum and is not the last/,
-  });
+  await assertMiddleDamageRefused(
+    9,
+    (bytes, at) => {
+      bytes[at + 20] ^= 0xff;
+    },
+    /fails its checksum and is not the last/,
+  );
 });
 
 test("a write-ahead file whose last frame is torn keeps every whole frame", async () => {
   const dir = tempDir();
   const events = randomEvents(seededRandom(6), 90, 0, START, 1);
-  let store = await EventStore.open(dir, { maintenanceIntervalMs: 0, sealInWorker: false });
-  for (let i = 0; i < 90; i += 30) await store.append(1, "UTC", events.slice(i, i + 30));
-  await store.close();
-  const [partition] = partitionDirs(dir);
-  const [wal] = readdirSync(partition).filter((n) => n.endsWith(".log"));
-  truncateSync(join(partition, wal), statSync(join(partition, wal)).size - 10);
-  store = await EventStore.open(dir, { maintenanceIntervalMs: 0, sealInWorker: false });
-  try {
-    assert.deepStrictEqual(readAll(store, 1), events.slice(0, 60));
-    await store.append(1, "UTC", events.slice(60));
-    assert.deepStrictEqual(readAll(store, 1), events);
-  } finally {
-    await store.close();
-  }
+  const { wal } = await storeInThirds(dir, events);
+  truncateSync(wal, statSync(wal).size - 10);
+  await assertLastThirdTorn(dir, events);
 });
