@@ -9,7 +9,8 @@
 // applied, then the next run's. An event sent before an $identify is so stored under the id it had
 // then, and an update to an anonymous id is in its profile before that profile is folded, however
 // the processor happened to batch them. (A batch replayed after a crash finds its links already
-// made, and resolves as they left the map: its stored events are skipped as stored already.)
+// made, and resolves as they left the map: events it had stored are skipped, and updates it had
+// applied count as applied, since a fold hands the absorbed id's last offset to the person.)
 
 import type { ProjectDirectory } from "../projects/project.js";
 import {

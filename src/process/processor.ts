@@ -217,7 +217,6 @@ export class Processor {
     this.deps.onSkip?.(reason, 1);
   };
 
-  /** The batch's identity events, in queue order, one alias-map transaction per project. */
   /**
    * The batch's identity events, in queue order, one alias-map transaction per project; per run, the
    * links each of its identity events made.
