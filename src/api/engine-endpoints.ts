@@ -9,7 +9,7 @@ import type { Project } from "../projects/project.js";
 import type { EngineEndpoint } from "../query/engine/endpoints.js";
 import { EngineCache } from "../query/engine/engine-cache.js";
 import type { ScanPool } from "../query/engine/scan-pool.js";
-import { storeSource } from "../query/engine/source.js";
+import { type ProfileLookup, storeSource } from "../query/engine/source.js";
 import { aliasFingerprint, type ResultCache, resultKey } from "../query/result-cache.js";
 import { formatDay, localDay } from "../query/time-buckets.js";
 import type { EventStore } from "../store/event-store.js";
@@ -55,6 +55,11 @@ export function cacheableDays(
   return [from, READS_PAST_RANGE.has(name) ? "9999-12-31" : to];
 }
 
+/** A project's profiles as expressions read them (`user[…]`), by canonical id. */
+export function profileLookup(profiles: SqliteProfileStore, projectId: number): ProfileLookup {
+  return (id) => profiles.getNow(projectId, id)?.properties as JsonObject | undefined;
+}
+
 function engineEndpoint(
   services: EngineServices,
   cache: EngineCache,
@@ -64,7 +69,7 @@ function engineEndpoint(
   const compute = async ({ project, params, signal }: QueryRequest, aliases: ReadonlyMap<string, string>) => {
     const source = storeSource(services.store, project.id, {
       aliases,
-      profiles: (id) => services.profiles.getNow(project.id, id)?.properties as JsonObject | undefined,
+      profiles: profileLookup(services.profiles, project.id),
       timeZone: project.timeZone,
       now: Math.floor(Date.now() / 1000),
       cache,

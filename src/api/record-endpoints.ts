@@ -24,6 +24,7 @@ import {
 } from "../query/raw-events.js";
 import { formatDay } from "../query/time-buckets.js";
 import type { EventStore } from "../store/event-store.js";
+import { profileLookup } from "./engine-endpoints.js";
 import type { QueryEndpoint, QueryRequest } from "./query-api.js";
 
 export interface RecordServices {
@@ -77,7 +78,7 @@ async function userProfiles(
     return undefined;
   return {
     aliases: await services.aliasSnapshots.snapshot(projectId),
-    profileOf: (id) => services.profiles.getNow(projectId, id)?.properties as JsonObject | undefined,
+    profileOf: profileLookup(services.profiles, projectId),
   };
 }
 

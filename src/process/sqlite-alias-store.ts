@@ -55,12 +55,6 @@ interface Cluster {
   readonly since: number;
 }
 
-/** A write's result plus the ids whose cached canonical id it made stale. */
-interface Written {
-  readonly result: IdentityResult;
-  readonly stale: readonly string[];
-}
-
 export class SqliteAliasStore implements AliasStore {
   readonly stats: AliasStoreStats = { lookupQueries: 0, cacheHits: 0, cacheMisses: 0 };
   private readonly db: Database.Database;
@@ -74,7 +68,7 @@ export class SqliteAliasStore implements AliasStore {
   private readonly membersStmt: Database.Statement<{ project: number; id: string }, { id: string }>;
   private readonly snapshotStmt: Database.Statement<[number], { id: string; canonical: string }>;
   private readonly applyTx: Database.Transaction<
-    (projectId: number, requests: readonly IdentityRequest[]) => Written[]
+    (projectId: number, requests: readonly IdentityRequest[]) => IdentityResult[]
   >;
 
   constructor(dataDir: string, options: SqliteAliasStoreOptions = {}) {
@@ -155,9 +149,10 @@ export class SqliteAliasStore implements AliasStore {
   async applyAll(projectId: number, requests: readonly IdentityRequest[]): Promise<IdentityResult[]> {
     if (requests.length === 0) return [];
     // One BEGIN IMMEDIATE … COMMIT, so one sync of the database's log, for the whole batch.
-    const written = this.applyTx.immediate(projectId, requests);
-    for (const w of written) for (const id of w.stale) this.cache.delete(projectId, id);
-    return written.map((w) => w.result);
+    const results = this.applyTx.immediate(projectId, requests);
+    // The ids a link moved are exactly those whose cached canonical id it made stale.
+    for (const r of results) if (r.ok) for (const id of r.moved) this.cache.delete(projectId, id);
+    return results;
   }
 
   private async applyOne(projectId: number, request: IdentityRequest): Promise<IdentityResult> {
@@ -181,58 +176,61 @@ export class SqliteAliasStore implements AliasStore {
   }
 
   /** One request, inside the batch's transaction. */
-  private requestInside(projectId: number, r: IdentityRequest): Written {
+  private requestInside(projectId: number, r: IdentityRequest): IdentityResult {
     if (r.kind === "alias") return this.link(projectId, r.alias, r.distinctId, "alias-taken");
     if (r.kind === "identify") return this.link(projectId, r.anonId, r.identifiedId, "anon-id-taken");
     const refusal = refuseAnonymous(r.a, r.b);
-    if (refusal !== undefined) return { result: refusal, stale: [] };
-    if (r.a === r.b) return { result: this.unchanged(projectId, r.a), stale: [] };
+    if (refusal !== undefined) return refusal;
+    if (r.a === r.b) return this.unchanged(projectId, r.a);
     return this.mergeInside(projectId, r.a, r.b);
   }
 
   /** Puts `member` into `target`'s cluster, unless it already belongs to another one. */
-  private link(projectId: number, member: string, target: string, taken: IdentityRefusal): Written {
+  private link(projectId: number, member: string, target: string, taken: IdentityRefusal): IdentityResult {
     const refusal = refuseAnonymous(member, target);
-    if (refusal !== undefined) return { result: refusal, stale: [] };
-    if (member === target) return { result: this.unchanged(projectId, target), stale: [] };
+    if (refusal !== undefined) return refusal;
+    if (member === target) return this.unchanged(projectId, target);
     return this.linkInside(projectId, member, target, taken);
   }
 
-  private linkInside(projectId: number, member: string, target: string, taken: IdentityRefusal): Written {
+  private linkInside(
+    projectId: number,
+    member: string,
+    target: string,
+    taken: IdentityRefusal,
+  ): IdentityResult {
     const canonical = this.clusterOf(projectId, target)?.canonical ?? target;
     const current = this.clusterOf(projectId, member)?.canonical;
-    if (current === canonical) return { result: linked(canonical, false, [member, target], []), stale: [] };
-    if (current !== undefined) return { result: refusedAsTaken(taken, member, current), stale: [] };
-    if (this.sizeOf(projectId, canonical) + 1 > MAX_CLUSTER_IDS) {
-      return { result: refusedAsFull(canonical, [member]), stale: [] };
-    }
+    if (current === canonical) return linked(canonical, [member, target], []);
+    if (current !== undefined) return refusedAsTaken(taken, member, current);
+    if (this.sizeOf(projectId, canonical) + 1 > MAX_CLUSTER_IDS) return refusedAsFull(canonical, member);
     if (canonical === target) this.insertStmt.run(projectId, target, target);
     // Inside an immediate transaction nobody else can have inserted `member` since the read above;
     // the UNIQUE key still decides if that ever stops being true.
     if (this.insertStmt.run(projectId, member, canonical).changes === 0) {
-      return { result: refusedAsTaken(taken, member, undefined), stale: [] };
+      return refusedAsTaken(taken, member, undefined);
     }
-    return { result: linked(canonical, true, [member, target], [member]), stale: [member] };
+    return linked(canonical, [member, target], [member]);
   }
 
-  private mergeInside(projectId: number, a: string, b: string): Written {
+  private mergeInside(projectId: number, a: string, b: string): IdentityResult {
     const clusterA = this.clusterOf(projectId, a);
     const clusterB = this.clusterOf(projectId, b);
     const canonicalA = clusterA?.canonical ?? a;
     const canonicalB = clusterB?.canonical ?? b;
-    if (canonicalA === canonicalB) return { result: linked(canonicalA, false, [a, b], []), stale: [] };
+    if (canonicalA === canonicalB) return linked(canonicalA, [a, b], []);
     if (this.sizeOf(projectId, canonicalA) + this.sizeOf(projectId, canonicalB) > MAX_CLUSTER_IDS) {
-      return { result: refusedAsFull(canonicalA, [canonicalB]), stale: [] };
+      return refusedAsFull(canonicalA, canonicalB);
     }
     const aWins = clusterB === undefined || (clusterA !== undefined && clusterA.since < clusterB.since);
     const [winner, loser, winnerCluster, loserCluster] = aWins
       ? [canonicalA, canonicalB, clusterA, clusterB]
       : [canonicalB, canonicalA, clusterB, clusterA];
     if (winnerCluster === undefined) this.insertStmt.run(projectId, winner, winner);
-    let stale: string[] = [loser];
+    let moved: string[] = [loser];
     if (loserCluster === undefined) this.insertStmt.run(projectId, loser, winner);
-    else stale = this.moveStmt.all(winner, projectId, loser).map((row) => row.id);
-    return { result: linked(winner, true, [a, b, loser], stale), stale };
+    else moved = this.moveStmt.all(winner, projectId, loser).map((row) => row.id);
+    return linked(winner, [a, b, loser], moved);
   }
 
   /** How many ids the user `canonical` has: 1 for an id in no cluster. */
@@ -245,7 +243,7 @@ export class SqliteAliasStore implements AliasStore {
   }
 
   private unchanged(projectId: number, id: string): IdentityResult {
-    return linked(this.clusterOf(projectId, id)?.canonical ?? id, false, [id], []);
+    return linked(this.clusterOf(projectId, id)?.canonical ?? id, [id], []);
   }
 
   /**
@@ -262,14 +260,10 @@ export class SqliteAliasStore implements AliasStore {
   }
 }
 
-function linked(
-  canonicalId: string,
-  changed: boolean,
-  named: readonly string[],
-  moved: readonly string[],
-): IdentityResult {
+/** A link done or already in place: it changed the map exactly when it moved some id. */
+function linked(canonicalId: string, named: readonly string[], moved: readonly string[]): IdentityResult {
   const absorbedIds = [...new Set(named)].filter((id) => id !== canonicalId);
-  return { ok: true, canonicalId, changed, absorbedIds, moved };
+  return { ok: true, canonicalId, changed: moved.length > 0, absorbedIds, moved };
 }
 
 function refuseAnonymous(...ids: string[]): IdentityResult | undefined {
@@ -282,11 +276,11 @@ function refuseAnonymous(...ids: string[]): IdentityResult | undefined {
   };
 }
 
-function refusedAsFull(canonical: string, joining: readonly string[]): IdentityResult {
+function refusedAsFull(canonical: string, joining: string): IdentityResult {
   return {
     ok: false,
     reason: "cluster-full",
-    message: `linking ${joining.map((id) => `"${id}"`).join(", ")} would give user "${canonical}" more than ${MAX_CLUSTER_IDS} ids`,
+    message: `linking "${joining}" would give user "${canonical}" more than ${MAX_CLUSTER_IDS} ids`,
   };
 }
 

@@ -69,17 +69,11 @@ function keepCodes(rows: Uint32Array, n: number, codes: Int32Array, table: Uint8
 export function matchingRows(day: DayBatches, filter: RawEventFilter, ctx: EvalContext): Hit[] {
   const where = filter.where === undefined ? undefined : compile(filter.where.node, ctx);
   const names = filter.events === undefined ? undefined : new Set(filter.events);
-  // A day's batches share their users: each profile is read once a day, and let go with the day.
-  const profiles = new Map<string, JsonObject | undefined>();
-  const profileOf = (user: string) => {
-    if (!profiles.has(user)) profiles.set(user, filter.users?.profileOf(user));
-    return profiles.get(user);
-  };
+  const users = filter.users === undefined ? undefined : onceADay(filter.users);
   const hits: Hit[] = [];
   for (const batch of day.batches) {
     const rows = new Uint32Array(batch.length);
-    let n =
-      where === undefined ? fillAll(rows) : where.bind(asSent(batch, filter.users, profileOf)).filter(rows);
+    let n = where === undefined ? fillAll(rows) : where.bind(asSent(batch, users)).filter(rows);
     const eventTable = codeTable(batch.events.dictionary, names);
     if (eventTable !== undefined) n = keepCodes(rows, n, batch.events.codes, eventTable);
     const idTable = codeTable(batch.distinctIds.dictionary, filter.distinctIds);
@@ -97,11 +91,7 @@ export function matchingRows(day: DayBatches, filter: RawEventFilter, ctx: EvalC
  * expressions see (the stored column holds the id ingestion resolved it to), and `user[…]` from the
  * profile of the row's user at query time, as the engine reads it.
  */
-function asSent(
-  batch: EventBatch,
-  users: UserProfiles | undefined,
-  profileOf: (user: string) => JsonObject | undefined,
-): ColumnBatch {
+function asSent(batch: EventBatch, users: UserProfiles | undefined): ColumnBatch {
   return {
     length: batch.length,
     time: batch.time,
@@ -109,23 +99,27 @@ function asSent(
       name === SystemProperty.DistinctId
         ? codedColumn(sentDistinctIds(batch.distinctIds, batch.originalDistinctIds))
         : batch.property(name),
-    userProperty: (name) =>
-      users === undefined ? undefined : profileColumn(batch, name, users.aliases, profileOf),
+    userProperty: (name) => (users === undefined ? undefined : profileColumn(batch, name, users)),
   };
 }
 
+/** The same profiles, each read once: a day's batches share their users, and let go with the day. */
+function onceADay(users: UserProfiles): UserProfiles {
+  const read = new Map<string, JsonObject | undefined>();
+  const profileOf = (user: string) => {
+    if (!read.has(user)) read.set(user, users.profileOf(user));
+    return read.get(user);
+  };
+  return { aliases: users.aliases, profileOf };
+}
+
 /** `user[name]` for every row, worked out once per stored id of the batch. */
-function profileColumn(
-  batch: EventBatch,
-  name: string,
-  aliases: ReadonlyMap<string, string>,
-  profileOf: (user: string) => JsonObject | undefined,
-): PropertyColumn | undefined {
+function profileColumn(batch: EventBatch, name: string, users: UserProfiles): PropertyColumn | undefined {
   const ids = batch.distinctIds.dictionary;
   const values: Value[] = new Array(ids.length);
   for (let c = 0; c < ids.length; c++) {
-    const user = canonicalUser(ids[c], aliases);
-    values[c] = user === null ? undefined : readMember(profileOf(user), name);
+    const user = canonicalUser(ids[c], users.aliases);
+    values[c] = user === null ? undefined : readMember(users.profileOf(user), name);
   }
   return codedValueColumn(batch.distinctIds.codes, values);
 }
@@ -178,7 +172,7 @@ export function dedupLatest(events: readonly StoredEvent[]): StoredEvent[] {
 
 /** The filtered events of the days given, in order, at most `limit` of them. */
 export async function* rawEvents(
-  days: AsyncIterable<DayBatches> | Iterable<DayBatches>,
+  days: AsyncIterable<DayBatches>,
   filter: RawEventFilter,
   ctx: EvalContext,
   limit = Number.POSITIVE_INFINITY,

@@ -6,8 +6,6 @@ import { open, rename, unlink } from "node:fs/promises";
 import { dirname } from "node:path";
 import { fsyncDir } from "../util/durable-dir.js";
 
-export { fsyncDir, mkdirDurable } from "../util/durable-dir.js";
-
 /** The suffix of files being written; any left on open are torn and are removed. */
 export const TEMP_SUFFIX = ".tmp";
 

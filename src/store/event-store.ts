@@ -10,8 +10,8 @@
 
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
+import { mkdirDurable } from "../util/durable-dir.js";
 import { DayFinder } from "./day.js";
-import { mkdirDurable } from "./durable-fs.js";
 import { StoreError } from "./errors.js";
 import { Partition } from "./partition.js";
 import { inThreadBuilder, type SegmentBuilder } from "./segment-build.js";

@@ -9,7 +9,8 @@
 
 import { readdir } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { mkdirDurable, removeIfPresent, TEMP_SUFFIX } from "./durable-fs.js";
+import { mkdirDurable } from "../util/durable-dir.js";
+import { removeIfPresent, TEMP_SUFFIX } from "./durable-fs.js";
 import { corrupt } from "./errors.js";
 import { frameMemory } from "./frame-memory.js";
 import {

@@ -12,7 +12,7 @@
 import { open, readFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import { crc32 } from "node:zlib";
-import { fsyncDir } from "./durable-fs.js";
+import { fsyncDir } from "../util/durable-dir.js";
 import { corrupt } from "./errors.js";
 import type { StoredEvent } from "./stored-event.js";
 import {

@@ -38,11 +38,6 @@ function emitBody(node: ExprNode, code: CodeContext): { body: string; slots: num
   return { body, slots: [...emitter.slotsUsed].sort((a, b) => a - b), budget: emitter.usesBudget };
 }
 
-/** A fresh quantifier budget for each call of an evaluator whose code charges one. */
-function freshBudget(budget: boolean): string {
-  return budget ? "const W = quantifierBudget();" : "";
-}
-
 export function rowEvaluator(node: ExprNode, code: CodeContext): RowEvaluator {
   const { body, slots, budget } = emitBody(node, code);
   const reads = slots.map((s) => {
@@ -54,7 +49,7 @@ export function rowEvaluator(node: ExprNode, code: CodeContext): RowEvaluator {
   });
   const source = `${SUPPORT_PRELUDE}
 return function evaluateRow(row) {
-${freshBudget(budget)}
+${budget ? "const W = quantifierBudget();" : ""}
 const props = row.properties, user = row.user;
 ${reads.join("\n")}
 ${body}
@@ -85,9 +80,10 @@ return r0;
 /** For a subtree that reads exactly one slot: its value when that slot holds `v`. */
 export function valueEvaluator(node: ExprNode, slot: number, code: CodeContext): ValueEvaluator {
   const { body, budget } = emitBody(node, code);
+  // A value per dictionary entry cannot share a row's budget: filter-plan.ts keeps any/all out.
+  if (budget) throw new Error("a subtree with any/all is never evaluated per value");
   const source = `${SUPPORT_PRELUDE}
 return function leafValue(v) {
-${freshBudget(budget)}
 const p${slot} = v;
 ${body}
 return r0;

@@ -48,13 +48,9 @@ export async function funnels(source: QuerySource, params: FunnelParams): Promis
             1,
             OVERALL,
           );
-    checkReplySize((1 + (top?.listed.length ?? 0)) * buckets, stepChars, limits);
-    const tally = new FunnelTally(
-      1 + (top?.listed.length ?? 0),
-      buckets,
-      params.steps.length,
-      limits.maxCells,
-    );
+    const slots = 1 + (top?.listed.length ?? 0);
+    checkReplySize(slots * buckets, stepChars, limits);
+    const tally = new FunnelTally(slots, buckets, params.steps.length, limits.maxCells);
     const walk = { steps: params.steps.length, windowSeconds: params.windowSeconds, slots: top?.slots };
     walkFunnels(timelines, order, lists, walk, tally);
     return funnelReply(range.labels, tally, params, top === undefined ? undefined : [OVERALL, ...top.listed]);

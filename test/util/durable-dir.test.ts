@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { mkdirDurable } from "../../src/store/durable-fs.js";
+import { mkdirDurable } from "../../src/util/durable-dir.js";
 
 function scratch(t: { after: (fn: () => void) => void }): string {
   const root = mkdtempSync(join(tmpdir(), "tally-durable-"));
