@@ -146,7 +146,7 @@ function streamEndpoint(services: RecordServices): QueryEndpoint {
 }
 
 function engageEndpoint(services: RecordServices): QueryEndpoint {
-  return async ({ project, params }: QueryRequest) => {
+  return async ({ project, params, signal }: QueryRequest) => {
     const p = parseEngageParams(params);
     const where = p.where === undefined ? undefined : compile(p.where.node, contextOf(project));
     const distinctIds =
@@ -160,6 +160,7 @@ function engageEndpoint(services: RecordServices): QueryEndpoint {
         pageSize: p.pageSize,
         sessionId: p.sessionId,
         outputProperties: p.outputProperties,
+        signal,
         filter:
           where === undefined
             ? undefined

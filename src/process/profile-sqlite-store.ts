@@ -6,6 +6,7 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type Database from "better-sqlite3";
+import { Pacer } from "../util/pacer.js";
 import { openDurableDatabase } from "../util/sqlite.js";
 import { type ApplyOutcome, applyUpdate, emptyProfile, type ProfileState } from "./profile-apply.js";
 import { type JsonValue, readObject, toProperties, writeObject } from "./profile-json.js";
@@ -40,6 +41,8 @@ const SCHEMA = `
 /** group_key of people profiles; a group update with an empty key is refused by the parser. */
 const PEOPLE = "";
 const MAX_PAGE_SIZE = 1000;
+/** Profiles a `where` reads from SQLite at a time: a few milliseconds of parsing. */
+const FILTER_CHUNK = 1000;
 
 interface Key {
   readonly projectId: number;
@@ -156,7 +159,7 @@ export class SqliteProfileStore implements ProfileStore {
       query.sessionId === undefined
         ? { projectId, groupKey, maxSeq: this.maxSeqStmt.get()!.seq }
         : decodeSession(query.sessionId, projectId, groupKey);
-    const { rows, total } = this.readPage(session, query, page * pageSize, pageSize);
+    const { rows, total } = await this.readPage(session, query, page * pageSize, pageSize);
     const wanted = query.outputProperties === undefined ? undefined : new Set(query.outputProperties);
     return {
       page,
@@ -250,7 +253,7 @@ export class SqliteProfileStore implements ProfileStore {
    * Without a filter the database counts and pages. A filter is JavaScript (the compiled `where`), so
    * then every profile of the session is read in order, and only the page's are kept.
    */
-  private readPage(session: EngageSession, query: EngageQuery, skip: number, take: number) {
+  private async readPage(session: EngageSession, query: EngageQuery, skip: number, take: number) {
     const params = {
       projectId: session.projectId,
       groupKey: session.groupKey,
@@ -270,15 +273,32 @@ export class SqliteProfileStore implements ProfileStore {
       }
       return { rows, total };
     }
+    // Every profile is parsed and filtered to count the matches, which at a few microseconds a
+    // profile is seconds for millions: read in chunks by id, and filtered with the pacer's checks,
+    // so the thread keeps serving ingestion and the query's timeout can stop it. A profile changed between
+    // chunks has a seq past the session's and is left out, as on a later page.
+    const pacer = new Pacer(query.signal);
+    const first = this.statement(`SELECT id, properties ${where} ORDER BY id LIMIT @chunk`);
+    const next = this.statement(`SELECT id, properties ${where} AND id > @after ORDER BY id LIMIT @chunk`);
     let total = 0;
-    const all = this.statement(`SELECT id, properties ${where} ORDER BY id`);
-    for (const row of all.iterate(params) as IterableIterator<ProfileRow>) {
-      const members = readObject(row.properties);
-      if (!filter(toProperties(members))) continue;
-      if (total >= skip && total < skip + take) rows.push({ id: row.id, members });
-      total++;
+    let after: string | undefined;
+    for (;;) {
+      const chunk = (
+        after === undefined
+          ? first.all({ ...params, chunk: FILTER_CHUNK })
+          : next.all({ ...params, after, chunk: FILTER_CHUNK })
+      ) as ProfileRow[];
+      for (const row of chunk) {
+        // One profile's filter may cost milliseconds (expressions.md's budgets): checked per row.
+        if (pacer.due) await pacer.pause();
+        const members = readObject(row.properties);
+        if (!filter(toProperties(members))) continue;
+        if (total >= skip && total < skip + take) rows.push({ id: row.id, members });
+        total++;
+      }
+      if (chunk.length < FILTER_CHUNK) return { rows, total };
+      after = chunk[chunk.length - 1]!.id;
     }
-    return { rows, total };
   }
 
   private statement(sql: string): Database.Statement<Record<string, unknown>> {

@@ -54,6 +54,8 @@ export interface EngageQuery {
   readonly filter?: (properties: ProfileProperties) => boolean;
   /** Only these properties in each result. */
   readonly outputProperties?: readonly string[];
+  /** Stops a filtered read between chunks of profiles (the query's timeout, a client gone). */
+  readonly signal?: AbortSignal;
 }
 
 export interface EngageResult {

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, before, test } from "node:test";
+import { after, before, describe, test } from "node:test";
 import { SqliteProfileStore } from "../../src/process/profile-sqlite-store.js";
 import { EngageError, type EngagePage } from "../../src/process/profile-store.js";
 import { parseProfileUpdate } from "../../src/process/profile-update.js";
@@ -108,4 +108,59 @@ test("refuses a page size over 1,000, a negative page and a session id from else
   assert.deepEqual(ids(other), ["u99"]);
   assert.equal(await field({ sessionId: other.session_id }), "session_id");
   assert.equal(await field({ sessionId: other.session_id, groupKey: "company" }, 2), "session_id");
+});
+
+describe("a where over many profiles", () => {
+  const MANY = 3;
+  const COUNT = 2_500;
+  before(async () => {
+    const items = Array.from({ length: COUNT }, (_, i) => {
+      const parsed = parseProfileUpdate({ $distinct_id: `m${String(i).padStart(4, "0")}`, $set: { i } }, T0);
+      assert.ok(parsed.ok);
+      return { projectId: MANY, offset: offset++, update: parsed.update };
+    });
+    await store.applyMany(items);
+  });
+
+  test("reads in chunks that lose and repeat no profile at their seams", async () => {
+    const odd = (p: Readonly<Record<string, unknown>>) => (p["i"] as number) % 2 === 1;
+    const first = await store.query(MANY, { filter: odd, pageSize: 1000 });
+    assert.equal(first.total, COUNT / 2);
+    const last = await store.query(MANY, {
+      filter: odd,
+      pageSize: 1000,
+      page: 1,
+      sessionId: first.session_id,
+    });
+    const seen = [...ids(first), ...ids(last)];
+    assert.equal(seen.length, COUNT / 2);
+    assert.deepEqual(
+      seen,
+      Array.from({ length: COUNT / 2 }, (_, k) => `m${String(2 * k + 1).padStart(4, "0")}`),
+    );
+  });
+
+  test("lets the event loop turn during a long filter, and stops when the query is aborted", async () => {
+    const controller = new AbortController();
+    let turns = 0;
+    let filtered = 0;
+    const ticker = setInterval(() => turns++, 1);
+    // 0.05 ms a profile: 125 ms for all of them, far more than one of the pacer's slices.
+    const slow = () => {
+      filtered++;
+      const until = performance.now() + 0.05;
+      while (performance.now() < until) {
+        // a costly expression
+      }
+      return true;
+    };
+    setTimeout(() => controller.abort(new Error("query timed out")), 40);
+    try {
+      await assert.rejects(store.query(MANY, { filter: slow, signal: controller.signal }), /query timed out/);
+    } finally {
+      clearInterval(ticker);
+    }
+    assert.ok(turns > 0, "timers ran while the profiles were filtered");
+    assert.ok(filtered < COUNT / 2, `the filter stopped early: it read ${filtered} of ${COUNT} profiles`);
+  });
 });

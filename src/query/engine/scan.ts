@@ -8,12 +8,12 @@
 import { type CompiledExpr, compile } from "../../expr/compile.js";
 import type { EvalContext } from "../../expr/value.js";
 import type { PartitionSnapshot } from "../../store/event-store.js";
+import { Pacer } from "../../util/pacer.js";
 import type { Expression } from "../params.js";
 import { formatDay, localDay, type TimeBuckets } from "../time-buckets.js";
 import { BucketCursor } from "./bucket-cursor.js";
 import { deadRows } from "./dedup.js";
 import { type EngineLimits, limitsOf, QueryLimitError } from "./limits.js";
-import { Pacer } from "./pacer.js";
 import { prefetch, type ScanReads } from "./prefetch.js";
 import type { QueryEvents } from "./query-events.js";
 import { QueryUsers } from "./query-users.js";

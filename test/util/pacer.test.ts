@@ -2,7 +2,7 @@
 
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { Pacer } from "../../../src/query/engine/pacer.js";
+import { Pacer } from "../../src/util/pacer.js";
 
 function busy(ms: number): void {
   const until = performance.now() + ms;
