@@ -3,8 +3,10 @@
 // is set on the rows of one event (or of any) before a time that the expression keeps, run once
 // per batch over just those rows. Hot path: typed arrays, no closures.
 
-import type { CompiledExpr } from "../../expr/compile.js";
+import type { BoundExpr, CompiledExpr } from "../../expr/compile.js";
+import { PerBatch } from "./per-batch.js";
 import type { KeptRows } from "./scan.js";
+import type { ScanBatch } from "./scan-batch.js";
 
 /** In place of an event number: rows of every event. */
 export const ANY_EVENT = -2;
@@ -13,6 +15,8 @@ export class RowMarks {
   masks = new Int32Array(0);
   private picked = new Uint32Array(0);
   private positions = new Int32Array(0);
+  /** Each filter bound once per batch, however many chunks of it come. */
+  private readonly bindings = new Map<CompiledExpr, PerBatch<ScanBatch, BoundExpr>>();
 
   private reserve(count: number): void {
     if (this.masks.length >= count) return;
@@ -74,12 +78,21 @@ export class RowMarks {
       for (let j = 0; j < n; j++) masks[positions[j]] |= bit;
       return;
     }
-    const m = filter.bind(kept.batch).filterSelection(picked, n, picked);
+    const m = this.bound(filter, kept.batch).filterSelection(picked, n, picked);
     // The rows the filter keeps are a subsequence of the picked ones, in order.
     let p = 0;
     for (let j = 0; j < m; j++) {
       while (kept.rows[positions[p]] !== picked[j]) p++;
       masks[positions[p++]] |= bit;
     }
+  }
+
+  private bound(filter: CompiledExpr, batch: ScanBatch): BoundExpr {
+    let binding = this.bindings.get(filter);
+    if (binding === undefined) {
+      binding = new PerBatch((b: ScanBatch) => filter.bind(b));
+      this.bindings.set(filter, binding);
+    }
+    return binding.of(batch);
   }
 }

@@ -50,6 +50,11 @@ export class FunnelSink implements RowSink {
     this.users = users;
   }
 
+  /** Selectors and `on` are evaluated per row. */
+  get takesChunks(): boolean {
+    return this.shape.segmenter !== undefined || this.shape.selectors.some((s) => s !== undefined);
+  }
+
   take(kept: KeptRows): void {
     // Steps with a selector are marked per batch; the others are read from the table while gathering.
     const { selectors } = this.shape;

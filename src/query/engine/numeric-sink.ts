@@ -3,10 +3,12 @@
 // counted into ranges only once every number has been seen. Rows are held in typed arrays.
 
 import { Tag } from "../../expr/columns.js";
-import type { CompiledExpr } from "../../expr/compile.js";
+import type { BoundExpr, CompiledExpr } from "../../expr/compile.js";
 import type { Value } from "../../expr/value.js";
 import { plainRead, readColumn } from "./column-read.js";
+import { PerBatch } from "./per-batch.js";
 import type { KeptRows, RowSink } from "./scan.js";
+import type { ScanBatch } from "./scan-batch.js";
 
 /** Only numbers count; a list counts each distinct number in it. */
 function numbersIn(v: Value): number[] {
@@ -25,7 +27,14 @@ export class NumericSink implements RowSink {
   min = Number.POSITIVE_INFINITY;
   max = Number.NEGATIVE_INFINITY;
 
-  constructor(private readonly on: CompiledExpr) {}
+  private readonly bound: PerBatch<ScanBatch, BoundExpr>;
+  /** An `on` that is not a plain property read is evaluated per row. */
+  readonly takesChunks: boolean;
+
+  constructor(private readonly on: CompiledExpr) {
+    this.bound = new PerBatch((batch) => on.bind(batch));
+    this.takesChunks = plainRead(on) === null;
+  }
 
   /** How many users the query met. */
   userCount = 0;
@@ -48,7 +57,7 @@ export class NumericSink implements RowSink {
       }
       return;
     }
-    const bound = this.on.bind(kept.batch);
+    const bound = this.bound.of(kept.batch);
     for (let k = 0; k < kept.count; k++) this.add(kept, k, numbersIn(bound.valueAt(kept.rows[k])));
   }
 

@@ -24,6 +24,11 @@ export class Births implements RowSink {
     private readonly lists: SegmentLists,
   ) {}
 
+  /** `on` is evaluated per row. */
+  get takesChunks(): boolean {
+    return this.segmenter !== undefined;
+  }
+
   get users(): number {
     return this.bucket.length;
   }

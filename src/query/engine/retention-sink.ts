@@ -36,6 +36,11 @@ export class RetentionSink implements RowSink {
     this.users = users;
   }
 
+  /** `where` and `on` are evaluated per row. */
+  get takesChunks(): boolean {
+    return this.shape.segmenter !== undefined || this.shape.where !== undefined;
+  }
+
   take(kept: KeptRows): void {
     const { shape } = this;
     const marks = this.timelines.marks;

@@ -59,6 +59,13 @@ export interface RowSink {
   /** Before the first batch, with how many users the query meets (0 when users were not asked for). */
   begin(users: number): void;
   take(kept: KeptRows): void;
+  /**
+   * The sink evaluates an expression per row (`on`, a step's selector), and its work is per row, so
+   * it may be given one batch's kept rows in several calls, in order. The scan then hands them over
+   * in chunks with the pacer between, as it filters `where`: one row may cost milliseconds, and a
+   * batch holds up to a million. Such a sink binds once per batch (PerBatch), not once per call.
+   */
+  readonly takesChunks?: boolean;
 }
 
 export function evalContextOf(source: QuerySource): EvalContext {
@@ -129,19 +136,34 @@ async function scanPlanned(
     const [least, greatest] = p.batch.timeRange();
     const bucket = cursor.bucketOver(least, greatest);
     if (request.perRow !== false) describe(p, kept, scratch, cursor, bucket);
-    sink.take({ batch: p.batch, count: kept, bucket, userOfCode: p.users, ...scratch.arrays() });
+    const rows: KeptRows = { batch: p.batch, count: kept, bucket, userOfCode: p.users, ...scratch.arrays() };
+    if (sink.takesChunks === true) await takePaced(sink, rows, pacer);
+    else sink.take(rows);
   }
 }
 
 /**
- * A `where` filters a batch a chunk of rows at a time, with a check of the pacer between chunks. A
- * sealed batch holds up to a million rows, and an expression may cost milliseconds a row (64 KiB of
- * string work, quantifiers at their budget): filtered whole, one batch could hold the thread for
- * minutes past the query's timeout. Chunks start at one row (a row may cost seconds) and double
- * while one takes under a millisecond, so an ordinary filter soon runs in chunks too large for the
- * checks to cost anything.
+ * Expressions run over a batch a chunk of rows at a time, with a check of the pacer between chunks.
+ * A sealed batch holds up to a million rows, and an expression may cost milliseconds a row (64 KiB
+ * of string work, quantifiers at their budget): run over it whole, one batch could hold the thread
+ * for minutes past the query's timeout. Chunks start at one row (a row may cost seconds) and double
+ * while one takes under a millisecond, so an ordinary expression soon runs in chunks too large for
+ * the checks to cost anything.
  */
 const MAX_CHUNK_ROWS = 1 << 20;
+
+/** Calls `work(from, n)` over rows 0 … count − 1 in growing chunks, the pacer between them. */
+async function inChunks(count: number, pacer: Pacer, work: (from: number, n: number) => void): Promise<void> {
+  let size = 1;
+  for (let from = 0; from < count; ) {
+    if (from > 0) await pacer.pause();
+    const n = Math.min(size, count - from);
+    const started = performance.now();
+    work(from, n);
+    from += n;
+    if (performance.now() - started < 1) size = Math.min(2 * size, MAX_CHUNK_ROWS);
+  }
+}
 
 /** `where.filterSelection` over the first `count` of `rows`, in place, a chunk at a time. */
 async function filterPaced(
@@ -153,17 +175,26 @@ async function filterPaced(
 ): Promise<number> {
   const bound = where.bind(batch);
   let kept = 0;
-  let size = 1;
-  for (let from = 0; from < count; ) {
-    if (from > 0) await pacer.pause();
-    const n = Math.min(size, count - from);
-    const started = performance.now();
-    // In place: what is kept is written at or before what is read.
+  // In place: what is kept is written at or before what is read.
+  await inChunks(count, pacer, (from, n) => {
     kept += bound.filterSelection(rows.subarray(from, from + n), n, rows.subarray(kept));
-    from += n;
-    if (performance.now() - started < 1) size = Math.min(2 * size, MAX_CHUNK_ROWS);
-  }
+  });
   return kept;
+}
+
+/** Hands a batch's kept rows to the sink a chunk at a time. */
+function takePaced(sink: RowSink, kept: KeptRows, pacer: Pacer): Promise<void> {
+  return inChunks(kept.count, pacer, (from, n) => {
+    const to = from + n;
+    sink.take({
+      ...kept,
+      count: n,
+      rows: kept.rows.subarray(from, to),
+      buckets: kept.buckets.subarray(from, to),
+      events: kept.events.subarray(from, to),
+      users: kept.users.subarray(from, to),
+    });
+  });
 }
 
 /** Wraps the batches, drops those without a wanted event, and marks duplicates per partition. */

@@ -7,9 +7,11 @@ import type { SumParams } from "../params.js";
 import type { AverageReply, SumReply } from "../reference/segmentation-sum.js";
 import { BucketSums } from "./bucket-sums.js";
 import { plainRead, readColumn } from "./column-read.js";
+import { PerBatch } from "./per-batch.js";
 import { periodBuckets } from "./period-buckets.js";
 import { QueryEvents } from "./query-events.js";
 import { evalContextOf, type KeptRows, scan } from "./scan.js";
+import type { ScanBatch } from "./scan-batch.js";
 import type { QuerySource } from "./source.js";
 
 export type { AverageReply, SumReply } from "../reference/segmentation-sum.js";
@@ -24,6 +26,7 @@ async function sumByBucket(source: QuerySource, params: SumParams): Promise<Sums
   const on = compile(params.on.node, evalContextOf(source));
   const read = plainRead(on);
   const sums = new BucketSums(buckets.labels.length);
+  const bindings = new PerBatch((batch: ScanBatch) => on.bind(batch));
   const take = (kept: KeptRows): void => {
     const column = read === null ? undefined : readColumn(kept.batch, read);
     if (read !== null) {
@@ -37,7 +40,7 @@ async function sumByBucket(source: QuerySource, params: SumParams): Promise<Sums
       }
       return;
     }
-    const bound = on.bind(kept.batch);
+    const bound = bindings.of(kept.batch);
     for (let k = 0; k < kept.count; k++) {
       const v = bound.valueAt(kept.rows[k]);
       sums.add(kept.buckets[k], typeof v === "number" ? v : 0);
@@ -45,7 +48,7 @@ async function sumByBucket(source: QuerySource, params: SumParams): Promise<Sums
   };
   const events = new QueryEvents([params.event]);
   const request = { buckets, events, where: params.where, users: false, reads: { expressions: [params.on] } };
-  await scan(source, request, { begin: () => {}, take });
+  await scan(source, request, { begin: () => {}, take, takesChunks: read === null });
   return { labels: buckets.labels, sums };
 }
 

@@ -10,6 +10,7 @@ import type { CompiledExpr } from "../../expr/compile.js";
 import { segmentKeys } from "../../expr/runtime.js";
 import type { Value } from "../../expr/value.js";
 import { plainRead, readColumn } from "./column-read.js";
+import { PerBatch } from "./per-batch.js";
 import type { ScanBatch } from "./scan-batch.js";
 import type { SegmentIds } from "./segment-ids.js";
 
@@ -37,7 +38,14 @@ export class ValueSegmenter {
     this.read = plainRead(expr);
   }
 
+  /** The batch's segmenter, made once per batch however many chunks of it the scan hands over. */
   bind(batch: ScanBatch): BatchSegments {
+    return this.bound.of(batch);
+  }
+
+  private readonly bound = new PerBatch((batch: ScanBatch) => this.bindNew(batch));
+
+  private bindNew(batch: ScanBatch): BatchSegments {
     if (this.read === null) return new ValueSegments(this, this.expr.bind(batch).valueAt);
     const column = readColumn(batch, this.read);
     return column === undefined ? new ValueSegments(this, () => undefined) : new ColumnSegments(this, column);

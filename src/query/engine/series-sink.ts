@@ -20,6 +20,11 @@ export class SeriesSink implements RowSink {
     private readonly limits: EngineLimits,
   ) {}
 
+  /** Only an `on` is evaluated per row; counting by one segment or by event is cheap. */
+  get takesChunks(): boolean {
+    return typeof this.segments === "object";
+  }
+
   get counts(): SeriesCounts {
     return this.countsOrNull as SeriesCounts;
   }
