@@ -144,7 +144,7 @@ export function exportRecord(stored: StoredEvent, timeInMs: boolean): { event: s
   return { event: stored.event, properties };
 }
 
-/** Keeps the latest ingested copy of events that share (event, distinct_id, second, $insert_id). */
+/** Keeps the latest ingested copy of events that share (event, distinct_id as sent, second, $insert_id). */
 export function dedupLatest(events: readonly StoredEvent[]): StoredEvent[] {
   const latest = new Map<string, StoredEvent>();
   const out: (StoredEvent | undefined)[] = [];
@@ -154,7 +154,12 @@ export function dedupLatest(events: readonly StoredEvent[]): StoredEvent[] {
       out.push(e);
       continue;
     }
-    const key = JSON.stringify([e.event, e.distinctId, Math.floor(e.time), e.insertId]);
+    const key = JSON.stringify([
+      e.event,
+      e.originalDistinctId ?? e.distinctId,
+      Math.floor(e.time),
+      e.insertId,
+    ]);
     const seen = latest.get(key);
     if (seen === undefined) {
       slot.set(key, out.length);

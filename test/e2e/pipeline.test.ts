@@ -254,6 +254,37 @@ test("segmentation over HTTP counts events accepted a moment ago, and a later al
   assert.match(((await bad.json()) as { error: string }).error, /^where: /);
 });
 
+test("a batch sent again after an $identify counts once, though its copy is filed under the person", async () => {
+  const day = new Date(now * 1000).toISOString().slice(0, 10);
+  const batch = [
+    ev("Tap", "guest-9", { $insert_id: "t1" }),
+    ev("Tap", "guest-9", { $insert_id: "t2" }, now + 1),
+  ];
+  await importEvents(t, batch);
+  await importEvents(t, [
+    ev("$identify", "member-9", { $anon_distinct_id: "guest-9", $insert_id: "id9" }, now + 2),
+  ]);
+  await importEvents(t, batch);
+  // Export is not deduplicated: it shows when all four copies are stored.
+  await eventually(
+    () => exportAll(t, { event: '["Tap"]' }),
+    (e) => e.length === 4,
+  );
+  const res = await query(t, "segmentation", { event: "Tap", from_date: day, to_date: day, type: "general" });
+  const counted = (await res.json()) as { data: { values: Record<string, Record<string, number>> } };
+  assert.equal(counted.data.values.Tap[day], 2);
+  const stream = await query(t, "stream/query", {
+    from_date: day,
+    to_date: day,
+    distinct_ids: JSON.stringify(["member-9"]),
+  });
+  const { results } = (await stream.json()) as { results: { events: { event: string }[] } };
+  assert.deepEqual(
+    results.events.map((e) => e.event),
+    ["Tap", "Tap", "$identify"],
+  );
+});
+
 test("a query over closed days is answered from the result cache until an import changes those days", async () => {
   const past = now - 10 * 86400;
   const day = new Date(past * 1000).toISOString().slice(0, 10);

@@ -1,18 +1,26 @@
-// Duplicates inside one batch, found through its sort order: rows are sorted by (distinct id,
-// time, offset), so copies of one event (same stored id, same second) sit in one run of adjacent
-// rows. A day held in a single batch (a compacted day, or only a buffer) needs nothing else, and no
-// string is hashed. Runs are found on distinct ids and time alone, so a batch without any run of
-// two never has its insert ids decoded. Hot path: typed arrays only; a run is nearly always one row
-// long.
+// Duplicates inside one batch, found through its sort order: rows are sorted by (stored id, time,
+// offset), so when every row kept the id it was sent with, copies of one event (same id, same
+// second) sit in one run of adjacent rows. A day held in a single batch (a compacted day, or only a
+// buffer) needs nothing else, and no string is hashed. Runs are found on ids and time alone, so a
+// batch without any run of two never has its insert ids decoded. Hot path: typed arrays only; a
+// run is nearly always one row long.
+//
+// A batch with rows filed under another id than they were sent with may hold copies under two
+// stored ids (one sent before an $identify, one sent again after it): it goes through the insert-key
+// table (dedup-table.ts) instead, keyed by the id as sent.
 
 import { type DeadRows, deadList } from "./dead-rows.js";
 import type { DedupColumns } from "./dedup-columns.js";
+import { InsertKeyTable } from "./dedup-table.js";
 
 /** Runs longer than this are deduplicated through a Map instead of pairwise. */
 const PAIRWISE_RUN = 32;
 
 /** The dead rows of a batch taken alone. */
 export function runDuplicates(b: DedupColumns): DeadRows {
+  if (b.sentIds !== b.distinctIds) {
+    return b.insertIds.dictionary.length === 0 ? null : new InsertKeyTable([b]).deadLists()[0];
+  }
   const ids = b.distinctIds.codes;
   const time = b.time;
   const n = ids.length;

@@ -1,6 +1,7 @@
-// Duplicates across the batches of one day (copies can sit in different segments and the buffer):
-// an open-addressing table over the rows that carry a client-sent $insert_id, keyed by a 32-bit
-// hash of (event, stored id, second, insert id) and verified exactly on every hash match. Strings
+// Duplicates across the batches of one day (copies can sit in different segments and the buffer),
+// and inside a batch whose copies may lie under two stored ids (dedup-runs.ts): an open-addressing
+// table over the rows that carry a client-sent $insert_id, keyed by a 32-bit hash of (event, id as
+// sent, second, insert id) and verified exactly on every hash match. Strings
 // are hashed once per dictionary entry, rows by typed-array arithmetic. Rows without an insert id,
 // the common case for server-generated ids, cost one comparison. The table lives for one query:
 // what outlasts it is the dead rows, and for a sealed segment the row hashes (dedup.ts).
@@ -27,9 +28,9 @@ export function rowHashes(b: DedupColumns): Int32Array {
   if (b.insertIds.dictionary.length === 0) return out;
   const hi = hashDictionary(b.insertIds.dictionary);
   const he = hashDictionary(b.events.dictionary);
-  const hd = hashDictionary(b.distinctIds.dictionary);
+  const hd = hashDictionary(b.sentIds.dictionary);
   const ev = b.events.codes;
-  const ids = b.distinctIds.codes;
+  const ids = b.sentIds.codes;
   const time = b.time;
   for (let i = 0; i < ins.length; i++) {
     if (ins[i] < 0) continue;

@@ -20,9 +20,11 @@ function columns(rows: readonly [string, string, number, string, number][]): Ded
     const dictionary = [...new Set(values)];
     return { codes: Int32Array.from(values, (v) => dictionary.indexOf(v)), dictionary };
   };
+  const distinctIds = coded(rows.map((r) => r[1]));
   return {
     events: coded(rows.map((r) => r[0])),
-    distinctIds: coded(rows.map((r) => r[1])),
+    distinctIds,
+    sentIds: distinctIds,
     time: Float64Array.from(rows, (r) => r[2]),
     insertIds: coded(rows.map((r) => r[3])),
     offsets: Float64Array.from(rows, (r) => r[4]),

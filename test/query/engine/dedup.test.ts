@@ -7,10 +7,14 @@ import type { DeadRows } from "../../../src/query/engine/dead-rows.js";
 import type { DedupColumns } from "../../../src/query/engine/dedup-columns.js";
 import { runDuplicates } from "../../../src/query/engine/dedup-runs.js";
 import { InsertKeyTable } from "../../../src/query/engine/dedup-table.js";
+import { sentDistinctIds } from "../../../src/store/system-columns.js";
 
 interface Row {
   readonly event: string;
+  /** Stored under. */
   readonly id: string;
+  /** Sent with, when ingestion filed the event under another id. */
+  readonly sent?: string;
   readonly time: number;
   readonly insertId: string | null;
   readonly offset: number;
@@ -31,9 +35,12 @@ function batch(rows: readonly Row[]): DedupColumns {
   const sorted = [...rows].sort((a, b) =>
     a.id < b.id ? -1 : a.id > b.id ? 1 : a.time - b.time || a.offset - b.offset,
   );
+  const distinctIds = coded(sorted.map((r) => r.id));
+  const originals = coded(sorted.map((r) => r.sent ?? null));
   return {
     events: coded(sorted.map((r) => r.event)),
-    distinctIds: coded(sorted.map((r) => r.id)),
+    distinctIds,
+    sentIds: sentDistinctIds(distinctIds, originals),
     insertIds: coded(sorted.map((r) => r.insertId)),
     time: Float64Array.from(sorted, (r) => r.time),
     offsets: Float64Array.from(sorted, (r) => r.offset),
@@ -83,12 +90,34 @@ describe("deduplication", () => {
     assert.deepEqual(alive(b, runDuplicates(b)), [91, 92, 93, 94, 95, 96, 97, 98, 99, 100]);
   });
 
+  it("keys on the id as sent: a copy sent again after an $identify is filed under the person", () => {
+    const b = batch([
+      row(1, { id: "anon" }),
+      row(2, { id: "alice", sent: "anon" }),
+      // Sent as alice, with the same insert id and second: another event.
+      row(3, { id: "alice" }),
+      row(4, { id: "alice", sent: "anon", event: "Visit" }),
+    ]);
+    assert.deepEqual(alive(b, runDuplicates(b)), [2, 3, 4]);
+  });
+
+  it("and two events sent with different ids are two, though both are filed under one person", () => {
+    const b = batch([
+      row(1, { id: "alice", sent: "anon" }),
+      row(2, { id: "alice" }),
+      row(3, { id: "alice", sent: "device" }),
+    ]);
+    assert.equal(runDuplicates(b), null);
+    const [buffer] = new InsertKeyTable([batch([row(4, { id: "alice", sent: "anon" })])]).deadLists();
+    assert.equal(buffer, null);
+  });
+
   it("finds copies across batches and within each, keeping one copy in all", () => {
-    const first = batch([row(1), row(5, { id: "bob" }), row(6, { insertId: null })]);
-    const second = batch([row(4), row(2), row(3, { id: "bob" })]);
+    const first = batch([row(1), row(5, { id: "bob" }), row(6, { insertId: null }), row(7, { id: "carol" })]);
+    const second = batch([row(4), row(2), row(3, { id: "bob" }), row(8, { id: "dave", sent: "carol" })]);
     const table = new InsertKeyTable([first, second]);
     const [firstDead, secondDead] = table.deadLists();
     assert.deepEqual(alive(first, firstDead), [5, 6]);
-    assert.deepEqual(alive(second, secondDead), [4]);
+    assert.deepEqual(alive(second, secondDead), [4, 8]);
   });
 });

@@ -1,7 +1,8 @@
 // Seeded random data sets for the differential tests: a few hundred events over four days around a
-// clock change, with aliases, "no user" ids, duplicates (same event, stored id, second and insert
-// id, later offset) that land in other segments or the buffer, list and object properties, ids
-// sent otherwise than stored, and profiles for user["…"].
+// clock change, with aliases, "no user" ids, duplicates (same event, id as sent, second and insert
+// id, later offset) that land in other segments or the buffer — some filed under another stored id,
+// as a copy sent again after an $identify is — near-duplicates sent with another id, list and
+// object properties, ids sent otherwise than stored, and profiles for user["…"].
 
 import type { JsonObject, Value } from "../../../src/expr/value.js";
 import type { Dataset, StoredEvent } from "../../../src/query/reference/dataset.js";
@@ -66,8 +67,15 @@ export function randomDataset(seed: number, size = 120): DatasetShape {
     if (earlier !== undefined && earlier.insertId !== null) {
       // A duplicate: same key, another fraction of the second, other properties, later offset.
       const time = Math.floor(earlier.time) + Math.floor(random() * 1000) / 1000;
-      const props = properties(random, String(earlier.properties.distinct_id), time, earlier.insertId);
-      events.push({ ...earlier, time, properties: props, offset });
+      const sent = String(earlier.properties.distinct_id);
+      const shape = random();
+      // Mostly a copy as it was; else one filed under another person (resolved anew), or an event
+      // sent with another id but filed under the same one (not a copy).
+      const distinctId =
+        shape < 0.6 ? earlier.distinctId : shape < 0.8 ? pick(random, STORED_IDS) : earlier.distinctId;
+      const sentId = shape < 0.8 ? sent : `other-${sent}`;
+      const props = properties(random, sentId, time, earlier.insertId);
+      events.push({ ...earlier, distinctId, time, properties: props, offset });
       continue;
     }
     const distinctId = pick(random, STORED_IDS);
