@@ -41,7 +41,8 @@ export interface CleanBatch {
 export function cleanBatch(records: readonly unknown[], rules: BatchRules): CleanBatch {
   const payloads: Buffer[] = [];
   const failures: RecordFailure[] = [];
-  const encode = rules.kind === "event" ? eventEncoder(rules) : updateEncoder(rules);
+  // Made on the first record the fast path leaves: a one-event /track seldom needs it.
+  let encode: Encoder | undefined;
   for (let index = 0; index < records.length; index++) {
     let raw = records[index];
     if (raw instanceof ScannedEvent) {
@@ -53,6 +54,7 @@ export function cleanBatch(records: readonly unknown[], rules: BatchRules): Clea
       }
       raw = raw.parse();
     }
+    encode ??= rules.kind === "event" ? eventEncoder(rules) : updateEncoder(rules);
     const outcome = encode(raw);
     if (isPayload(outcome)) {
       if (outcome.length <= rules.limits.maxRecordBytes) {

@@ -84,7 +84,12 @@ export function createIngestHandler(deps: IngestDeps): IngestHandler {
     }
   };
 
-  async function serve(req: IngestRequest, res: IngestResponse, target: IngestTarget): Promise<number> {
+  /**
+   * Answers a request, at once or once its records are durable. Synchronous up to the queue's
+   * append, and a plain promise chain after it: a one-event /track is the hot path, and each async
+   * function and await it went through cost it a promise and a turn of the microtask queue.
+   */
+  function serve(req: IngestRequest, res: IngestResponse, target: IngestTarget): number | Promise<number> {
     const { route } = target;
     if (req.method === "OPTIONS") return replyPreflight(req, res);
     if (req.method !== "GET" && req.method !== "POST") {
@@ -108,8 +113,45 @@ export function createIngestHandler(deps: IngestDeps): IngestHandler {
       req.method === "POST"
         ? cleanPosted(req, route, target.query, query, queryParams, context)
         : cleanRecords(route, recordsFromData(route, queryParams.data, limits), queryParams, true, context);
-    const { batch, params, fromDataParam } = cleaned instanceof Promise ? await cleaned : cleaned;
-    await makeDurable(batch);
+    if (cleaned instanceof Promise) return cleaned.then((request) => storeAndReply(req, res, route, request));
+    return storeAndReply(req, res, route, cleaned);
+  }
+
+  function storeAndReply(
+    req: IngestRequest,
+    res: IngestResponse,
+    route: IngestRoute,
+    cleaned: CleanedRequest,
+  ): number | Promise<number> {
+    const { batch } = cleaned;
+    if (batch.failures.length > 0) countFailures(batch);
+    const count = batch.payloads.length;
+    if (count === 0) return reply(req, res, route, cleaned);
+    // The reply waits for the append: it resolves once the records are durable.
+    let appended: Promise<unknown>;
+    try {
+      appended = deps.sink.append(batch.payloads);
+    } catch (error) {
+      throw sinkFailure(error, count);
+    }
+    return appended.then(
+      () => {
+        metric({ type: "accepted", kind: batch.kind, count });
+        return reply(req, res, route, cleaned);
+      },
+      (error: unknown) => {
+        throw sinkFailure(error, count);
+      },
+    );
+  }
+
+  function reply(
+    req: IngestRequest,
+    res: IngestResponse,
+    route: IngestRoute,
+    cleaned: CleanedRequest,
+  ): number {
+    const { batch, params, fromDataParam } = cleaned;
     // The SDKs' /import (mixpanel-node, mixpanel-python) sends `data=` and parses /track's reply;
     // JSON and NDJSON bodies, or an explicit strict=1, get the /import API's own JSON.
     if (route === "import" && (params.strict === true || !fromDataParam)) {
@@ -144,19 +186,6 @@ export function createIngestHandler(deps: IngestDeps): IngestHandler {
     };
     const body = readBody(req, limits.maxBodyBytes, arriving);
     return body instanceof Promise ? body.then(clean) : clean(body);
-  }
-
-  /** Resolves once the batch's records are durable; counts what was refused and accepted. */
-  async function makeDurable(batch: CleanBatch): Promise<void> {
-    if (batch.failures.length > 0) countFailures(batch);
-    const count = batch.payloads.length;
-    if (count === 0) return;
-    try {
-      await deps.sink.append(batch.payloads);
-    } catch (error) {
-      throw sinkFailure(error, count);
-    }
-    metric({ type: "accepted", kind: batch.kind, count });
   }
 
   function countFailures(batch: CleanBatch): void {
@@ -210,21 +239,31 @@ export function createIngestHandler(deps: IngestDeps): IngestHandler {
     }
   }
 
-  /** Serves one request and counts its answer; never rejects. */
-  async function answer(req: IngestRequest, res: IngestResponse, target: IngestTarget): Promise<void> {
-    let status: number;
+  /** Serves one request and counts its answer; never throws, and what it starts never rejects. */
+  function answer(req: IngestRequest, res: IngestResponse, target: IngestTarget): void {
+    const { route } = target;
+    let status: number | Promise<number>;
     try {
-      status = await serve(req, res, target);
+      status = serve(req, res, target);
     } catch (error) {
-      status = fail(req, res, target.route, error);
+      status = fail(req, res, route, error);
     }
-    metric({ type: "request", route: target.route, status });
+    if (typeof status === "number") {
+      metric({ type: "request", route, status });
+      return;
+    }
+    status
+      .then(
+        (answered) => metric({ type: "request", route, status: answered }),
+        (error: unknown) => metric({ type: "request", route, status: fail(req, res, route, error) }),
+      )
+      .catch(reportError);
   }
 
   const handleIngest = (req: IngestRequest, res: IngestResponse): boolean => {
     const target = matchRoute(req.url);
     if (target === undefined) return false;
-    answer(req, res, target).catch(reportError);
+    answer(req, res, target);
     return true;
   };
   return Object.assign(handleIngest, { arriving });
