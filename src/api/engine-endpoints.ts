@@ -8,12 +8,19 @@ import type { SqliteProfileStore } from "../process/profile-sqlite-store.js";
 import type { Project } from "../projects/project.js";
 import type { EngineEndpoint } from "../query/engine/endpoints.js";
 import { EngineCache } from "../query/engine/engine-cache.js";
+import { DEFAULT_ENGINE_LIMITS } from "../query/engine/limits.js";
+import {
+  defaultMemoryPool,
+  MemoryBusyError,
+  type MemoryPool,
+  QueryMemory,
+} from "../query/engine/query-memory.js";
 import type { ScanPool } from "../query/engine/scan-pool.js";
 import { type ProfileLookup, storeSource } from "../query/engine/source.js";
 import { aliasFingerprint, type ResultCache, resultKey } from "../query/result-cache.js";
 import { formatDay, localDay } from "../query/time-buckets.js";
 import type { EventStore } from "../store/event-store.js";
-import type { QueryEndpoint, QueryRequest } from "./query-api.js";
+import { HttpError, type QueryEndpoint, type QueryRequest } from "./query-api.js";
 
 export interface EngineServices {
   readonly store: EventStore;
@@ -27,6 +34,8 @@ export interface EngineServices {
   readonly results?: ResultCache;
   /** Told of every lookup in `results`. */
   readonly onResultLookup?: (hit: boolean) => void;
+  /** What the queries running at once may hold together; default defaultMemoryPool(). */
+  readonly memory?: MemoryPool;
 }
 
 /** Endpoints whose answer reads days after to_date (conversion windows, returns). */
@@ -62,21 +71,29 @@ export function profileLookup(profiles: SqliteProfileStore, projectId: number): 
 
 function engineEndpoint(
   services: EngineServices,
-  cache: EngineCache,
+  shared: { readonly cache: EngineCache; readonly pool: MemoryPool },
   name: string,
   run: EngineEndpoint,
 ): QueryEndpoint {
   const compute = async ({ project, params, signal }: QueryRequest, aliases: ReadonlyMap<string, string>) => {
+    const memory = new QueryMemory(DEFAULT_ENGINE_LIMITS.maxQueryBytes, shared.pool);
     const source = storeSource(services.store, project.id, {
       aliases,
       profiles: profileLookup(services.profiles, project.id),
       timeZone: project.timeZone,
       now: Math.floor(Date.now() / 1000),
-      cache,
+      cache: shared.cache,
       signal,
       workers: services.workers,
+      memory,
     });
-    return run(source, params);
+    try {
+      return await run(source, params);
+    } catch (error) {
+      throw error instanceof MemoryBusyError ? new HttpError(503, error.message) : error;
+    } finally {
+      memory.release();
+    }
   };
   return async (request: QueryRequest) => {
     const aliases = await services.aliasSnapshots.snapshot(request.project.id);
@@ -104,8 +121,8 @@ export function engineEndpoints(
   services: EngineServices,
   endpoints: ReadonlyMap<string, EngineEndpoint>,
 ): Map<string, QueryEndpoint> {
-  const cache = services.cache ?? new EngineCache();
+  const shared = { cache: services.cache ?? new EngineCache(), pool: services.memory ?? defaultMemoryPool() };
   const out = new Map<string, QueryEndpoint>();
-  for (const [name, run] of endpoints) out.set(name, engineEndpoint(services, cache, name, run));
+  for (const [name, run] of endpoints) out.set(name, engineEndpoint(services, shared, name, run));
   return out;
 }

@@ -97,6 +97,8 @@ function sendError(res: ServerResponse, status: number, message: string): void {
     res.destroy();
     return;
   }
+  // Too many queries, or their memory, or the engine restarting: each passes in moments.
+  if (status === 429 || status === 503) res.setHeader("Retry-After", "1");
   sendJson(res, status, { error: message, status: "error" });
 }
 

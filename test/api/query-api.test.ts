@@ -4,9 +4,12 @@ import { createServer, type Server } from "node:http";
 import { type AddressInfo, connect } from "node:net";
 import { after, before, test } from "node:test";
 import { gunzipSync } from "node:zlib";
+import { engineEndpoints } from "../../src/api/engine-endpoints.js";
 import { createQueryApiHandler, type QueryEndpoint } from "../../src/api/query-api.js";
 import type { Project, ProjectDirectory } from "../../src/projects/project.js";
 import { QueryLimitError } from "../../src/query/engine/limits.js";
+import { MemoryPool } from "../../src/query/engine/query-memory.js";
+import { queryMemoryOf } from "../../src/query/engine/source.js";
 import { QueryParamError } from "../../src/query/params-error.js";
 
 const shop: Project = { id: 1, name: "shop", token: "tok-shop", secret: "sec-shop", timeZone: "UTC" };
@@ -26,7 +29,28 @@ const release = () => {
   for (const r of releases) r();
   releases = [];
 };
+/** The memory every engine query charges: 1 KiB, so that "greedy" finds it full. */
+const pool = new MemoryPool(1024);
+const engine = engineEndpoints(
+  {
+    store: {} as never,
+    aliasSnapshots: { snapshot: async () => new Map() } as never,
+    profiles: {} as never,
+    memory: pool,
+  },
+  new Map([
+    [
+      "greedy",
+      async (source) => {
+        queryMemoryOf(source).charge(512, "its first rows");
+        queryMemoryOf(source).charge(1024, "its other rows");
+        return {};
+      },
+    ],
+  ]),
+);
 const endpoints = new Map<string, QueryEndpoint>([
+  ...engine,
   [
     "whoami",
     async (r) => ({ kind: "json", body: { project: r.project.name, where: r.params.get("where") } }),
@@ -141,6 +165,14 @@ test("a query over the engine's bounds is a 400 that says which bound", async ()
   const res = await fetch(`${base}/api/2.0/huge`, { headers: auth("sec-shop") });
   assert.equal(res.status, 400);
   assert.match(((await res.json()) as { error: string }).error, /^query too large: reads 5,000 segments/);
+});
+
+test("a query the server's query memory has no room for is a 503 to retry, and gives back what it held", async () => {
+  const res = await fetch(`${base}/api/2.0/greedy`, { headers: auth("sec-shop") });
+  assert.equal(res.status, 503);
+  assert.equal(res.headers.get("retry-after"), "1");
+  assert.match(((await res.json()) as { error: string }).error, /queries running now hold .* retry shortly/);
+  assert.equal(pool.used, 0);
 });
 
 test("an unknown endpoint is a 404 JSON", async () => {

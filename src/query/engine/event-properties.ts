@@ -18,7 +18,7 @@ import { ValueSegmenter } from "./segmenter.js";
 import type { SeriesCounts } from "./series-counts.js";
 import { checkSeriesReply, type SeriesReply, seriesReply, topSegments } from "./series-reply.js";
 import { SeriesSink } from "./series-sink.js";
-import type { QuerySource } from "./source.js";
+import { type QuerySource, queryMemoryOf } from "./source.js";
 
 interface PropertyCounts {
   readonly ids: SegmentIds;
@@ -37,7 +37,7 @@ async function countByValue(
   const ids = new SegmentIds(limits.maxSegments, limits.maxSegmentChars);
   const read = compile(propertyNode(name), evalContextOf(source));
   const segments = new ValueSegmenter(read, ids, { absentIsSegment: false, timeZone: source.timeZone });
-  const sink = new SeriesSink(buckets.labels.length, type, segments, limits);
+  const sink = new SeriesSink(buckets.labels.length, type, segments, limits, queryMemoryOf(source));
   const events = new QueryEvents([event]);
   const reads = { properties: [name] };
   await scan(source, { buckets, events, where: undefined, users: type !== "general", reads }, sink);

@@ -12,7 +12,7 @@ import { scan } from "./scan.js";
 import type { SeriesCounts } from "./series-counts.js";
 import { checkSeriesReply, type SeriesReply, seriesReply } from "./series-reply.js";
 import { SeriesSink } from "./series-sink.js";
-import type { QuerySource } from "./source.js";
+import { type QuerySource, queryMemoryOf } from "./source.js";
 
 export type { TopEvent, TopEventsReply } from "../reference/events.js";
 
@@ -34,7 +34,13 @@ async function countByEvent(
   events: QueryEvents,
   type: AggregateType,
 ): Promise<SeriesCounts> {
-  const sink = new SeriesSink(buckets.labels.length, type, "event", limitsOf(source.limits));
+  const sink = new SeriesSink(
+    buckets.labels.length,
+    type,
+    "event",
+    limitsOf(source.limits),
+    queryMemoryOf(source),
+  );
   await scan(source, { buckets, events, where: undefined, users: type !== "general" }, sink);
   return sink.counts;
 }

@@ -11,6 +11,7 @@
 
 import { RowMarks } from "./funnel-row-marks.js";
 import { sortRows } from "./funnel-timeline-sort.js";
+import type { QueryMemory } from "./query-memory.js";
 
 /** A record in `UserOrder.records` is RECORD numbers: time, mask, bucket, source row. */
 export const RECORD = 4;
@@ -25,8 +26,14 @@ export interface UserOrder {
   readonly records: Float64Array;
 }
 
+/** What a row costs while a query holds it: its six columns, and its record and places in `order`. */
+const ROW_BYTES = 72;
+
 export class Timelines {
   length = 0;
+  /** The query's account, and the rows it has been charged for. */
+  private memory: QueryMemory | undefined;
+  private chargedRows = 0;
   user = new Int32Array(1024);
   time = new Float64Array(1024);
   offset = new Float64Array(1024);
@@ -47,9 +54,21 @@ export class Timelines {
     return this.user.length;
   }
 
+  /** Emptied for a new query, which is charged for the rows it keeps. */
+  lend(memory: QueryMemory): void {
+    this.length = 0;
+    this.memory = memory;
+    this.chargedRows = 0;
+  }
+
   /** Makes room for `extra` more rows, so that a batch's rows can be written without checks. */
   reserve(extra: number): void {
-    if (this.length + extra <= this.user.length) return;
+    const rows = this.length + extra;
+    if (rows > this.chargedRows) {
+      this.memory?.charge((rows - this.chargedRows) * ROW_BYTES, "the rows of its users");
+      this.chargedRows = rows;
+    }
+    if (rows <= this.user.length) return;
     let size = this.user.length * 2;
     while (size < this.length + extra) size *= 2;
     this.user = grownInt(this.user, size);
@@ -153,10 +172,13 @@ const idle: Timelines[] = [];
 const MAX_IDLE = 1;
 const MAX_KEPT_ROWS = 1 << 22;
 
-/** Empty timelines for one query; give them back with `releaseTimelines` when the query is done. */
-export function borrowTimelines(): Timelines {
+/**
+ * Empty timelines for one query, charging `memory` for the rows it keeps; give them back with
+ * `releaseTimelines` when the query is done.
+ */
+export function borrowTimelines(memory: QueryMemory): Timelines {
   const timelines = idle.pop() ?? new Timelines();
-  timelines.length = 0;
+  timelines.lend(memory);
   return timelines;
 }
 

@@ -20,7 +20,7 @@ import { QueryEvents } from "./query-events.js";
 import { evalContextOf, scan } from "./scan.js";
 import { SegmentIds } from "./segment-ids.js";
 import { ValueSegmenter } from "./segmenter.js";
-import type { QuerySource } from "./source.js";
+import { type QuerySource, queryMemoryOf } from "./source.js";
 
 export type { FunnelReply } from "../reference/funnels.js";
 
@@ -34,7 +34,7 @@ export async function funnels(source: QuerySource, params: FunnelParams): Promis
   checkReplySize(buckets, stepChars, limits);
   const ids = new SegmentIds(limits.maxSegments, limits.maxSegmentChars);
   const lists = new SegmentLists();
-  const timelines = borrowTimelines();
+  const timelines = borrowTimelines(queryMemoryOf(source));
   try {
     const order = timelines.order(await gather(source, params, range, ids, timelines, lists));
     // "$overall" is slot 0; an `on` segment of that name is shadowed by it.

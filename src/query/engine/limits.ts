@@ -10,6 +10,11 @@ export interface EngineLimits {
   readonly maxCells: number;
   /** Memory for counting distinct users per segment and bucket. */
   readonly maxUniqueBytes: number;
+  /**
+   * Memory one query holds while it runs (query-memory.ts): per-user rows of a funnel or retention,
+   * a numeric segmentation's numbers, distinct-user tables.
+   */
+  readonly maxQueryBytes: number;
   /** Characters of all segment names together: an `on` that builds long strings is held by this. */
   readonly maxSegmentChars: number;
   /**
@@ -24,6 +29,7 @@ export const DEFAULT_ENGINE_LIMITS: EngineLimits = Object.freeze({
   maxSegments: 1_000_000,
   maxCells: 8_000_000,
   maxUniqueBytes: 512 * 1024 * 1024,
+  maxQueryBytes: 1024 * 1024 * 1024,
   maxSegmentChars: 64 * 1024 * 1024,
   maxReplyChars: 128 * 1024 * 1024,
 });

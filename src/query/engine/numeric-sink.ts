@@ -7,6 +7,7 @@ import type { BoundExpr, CompiledExpr } from "../../expr/compile.js";
 import type { Value } from "../../expr/value.js";
 import { plainRead, readColumn } from "./column-read.js";
 import { PerBatch } from "./per-batch.js";
+import type { QueryMemory } from "./query-memory.js";
 import type { KeptRows, RowSink } from "./scan.js";
 import type { ScanBatch } from "./scan-batch.js";
 
@@ -31,7 +32,10 @@ export class NumericSink implements RowSink {
   /** An `on` that is not a plain property read is evaluated per row. */
   readonly takesChunks: boolean;
 
-  constructor(private readonly on: CompiledExpr) {
+  constructor(
+    private readonly on: CompiledExpr,
+    private readonly memory?: QueryMemory,
+  ) {
     this.bound = new PerBatch((batch) => on.bind(batch));
     this.takesChunks = plainRead(on) === null;
   }
@@ -81,7 +85,10 @@ export class NumericSink implements RowSink {
   /** Adds a number to the last collected row. */
   private push(v: number): void {
     const end = this.starts[this.rows];
-    if (end >= this.numbers.length) this.numbers = grown(this.numbers, this.numbers.length * 2);
+    if (end >= this.numbers.length) {
+      this.memory?.charge(this.numbers.length * 8, "the numbers of its rows");
+      this.numbers = grown(this.numbers, this.numbers.length * 2);
+    }
     this.numbers[end] = v;
     this.starts[this.rows] = end + 1;
     if (v < this.min) this.min = v;
@@ -89,6 +96,7 @@ export class NumericSink implements RowSink {
   }
 
   private growRows(): void {
+    this.memory?.charge(this.buckets.length * 12, "the numbers of its rows");
     const size = this.buckets.length * 2;
     this.buckets = grownInt(this.buckets, size);
     this.users = grownInt(this.users, size);

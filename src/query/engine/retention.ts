@@ -24,7 +24,7 @@ import { type Memberships, walkCompounded } from "./retention-walk.js";
 import { evalContextOf, scan } from "./scan.js";
 import { SegmentIds } from "./segment-ids.js";
 import { ValueSegmenter } from "./segmenter.js";
-import type { QuerySource } from "./source.js";
+import { type QuerySource, queryMemoryOf } from "./source.js";
 
 export type { RetentionReply } from "../reference/retention.js";
 
@@ -49,7 +49,7 @@ interface RetentionPlan {
 export async function retention(source: QuerySource, params: RetentionParams): Promise<RetentionReply> {
   const plan = retentionPlan(source, params);
   if (params.retentionType === "birth") return counted(plan, await birthWalk(plan));
-  const timelines = borrowTimelines();
+  const timelines = borrowTimelines(queryMemoryOf(source));
   try {
     return counted(plan, await compoundedWalk(plan, timelines));
   } finally {

@@ -11,13 +11,14 @@ import { QueryEvents } from "./query-events.js";
 import { evalContextOf, scan } from "./scan.js";
 import { SeriesCounts } from "./series-counts.js";
 import { type SeriesReply, seriesReply } from "./series-reply.js";
-import type { QuerySource } from "./source.js";
+import { type QuerySource, queryMemoryOf } from "./source.js";
 
 export async function segmentationNumeric(source: QuerySource, params: NumericParams): Promise<SeriesReply> {
   const limits = limitsOf(source.limits);
   const buckets = periodBuckets(source, params.period, params.unit);
   const byUser = params.type !== "general";
-  const sink = new NumericSink(compile(params.on.node, evalContextOf(source)));
+  const memory = queryMemoryOf(source);
+  const sink = new NumericSink(compile(params.on.node, evalContextOf(source)), memory);
   await scan(
     source,
     {
@@ -34,6 +35,7 @@ export async function segmentationNumeric(source: QuerySource, params: NumericPa
     byUser ? sink.userCount : -1,
     limits.maxCells,
     limits.maxUniqueBytes,
+    memory,
   );
   if (sink.rows === 0) return seriesReply(buckets.labels, counts, params.type, [], () => undefined);
   const ranges = numericRanges(sink.min, sink.max, params.buckets);

@@ -11,7 +11,7 @@ import { SegmentIds } from "./segment-ids.js";
 import { ValueSegmenter } from "./segmenter.js";
 import { type SeriesReply, seriesReply, topSegments } from "./series-reply.js";
 import { SeriesSink } from "./series-sink.js";
-import type { QuerySource } from "./source.js";
+import { type QuerySource, queryMemoryOf } from "./source.js";
 
 export async function segmentation(source: QuerySource, params: SegmentationParams): Promise<SeriesReply> {
   const limits = limitsOf(source.limits);
@@ -26,7 +26,7 @@ export async function segmentation(source: QuerySource, params: SegmentationPara
         });
   // Without `on` the one series is the event's, listed even when it never happened.
   if (params.on === undefined) ids.idOf(params.event);
-  const sink = new SeriesSink(buckets.labels.length, params.type, segments, limits);
+  const sink = new SeriesSink(buckets.labels.length, params.type, segments, limits, queryMemoryOf(source));
   const events = new QueryEvents([params.event]);
   const reads = { expressions: [params.on] };
   await scan(source, { buckets, events, where: params.where, users: params.type !== "general", reads }, sink);

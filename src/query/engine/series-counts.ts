@@ -4,6 +4,7 @@
 
 import type { AggregateType } from "../params.js";
 import { QueryLimitError } from "./limits.js";
+import type { QueryMemory } from "./query-memory.js";
 import { UniqueUsers } from "./unique-users.js";
 
 export class SeriesCounts {
@@ -22,8 +23,9 @@ export class SeriesCounts {
     users: number,
     private readonly maxCells: number,
     maxUniqueBytes: number,
+    memory?: QueryMemory,
   ) {
-    this.unique = users < 0 ? null : new UniqueUsers(users, maxUniqueBytes);
+    this.unique = users < 0 ? null : new UniqueUsers(users, maxUniqueBytes, memory);
   }
 
   /** Makes room for segment ids below `segments`. */

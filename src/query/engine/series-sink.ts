@@ -3,6 +3,7 @@
 
 import type { AggregateType } from "../params.js";
 import type { EngineLimits } from "./limits.js";
+import type { QueryMemory } from "./query-memory.js";
 import type { KeptRows, RowSink } from "./scan.js";
 import type { ValueSegmenter } from "./segmenter.js";
 import { SeriesCounts } from "./series-counts.js";
@@ -18,6 +19,7 @@ export class SeriesSink implements RowSink {
     private readonly type: AggregateType,
     private readonly segments: SeriesSegments,
     private readonly limits: EngineLimits,
+    private readonly memory?: QueryMemory,
   ) {}
 
   /** Only an `on` is evaluated per row; counting by one segment or by event is cheap. */
@@ -36,6 +38,7 @@ export class SeriesSink implements RowSink {
       byUser,
       this.limits.maxCells,
       this.limits.maxUniqueBytes,
+      this.memory,
     );
   }
 

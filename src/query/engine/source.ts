@@ -4,7 +4,8 @@
 import type { JsonObject } from "../../expr/value.js";
 import type { EventStore, StoreSnapshot } from "../../store/event-store.js";
 import type { EngineCache } from "./engine-cache.js";
-import type { EngineLimits } from "./limits.js";
+import { type EngineLimits, limitsOf } from "./limits.js";
+import { QueryMemory } from "./query-memory.js";
 import type { ScanPool } from "./scan-pool.js";
 
 /** The profile of a canonical user, or undefined when there is none; read synchronously while scanning. */
@@ -27,6 +28,8 @@ export interface QuerySource {
   readonly limits?: Partial<EngineLimits>;
   /** Threads that decode the sealed segments a cold query reads; none: it decodes on this thread. */
   readonly workers?: ScanPool;
+  /** The query's memory account, charging the server's pool; none: one of its own, with no pool. */
+  readonly memory?: QueryMemory;
 }
 
 export interface StoreSourceOptions {
@@ -38,9 +41,23 @@ export interface StoreSourceOptions {
   readonly signal?: AbortSignal;
   readonly limits?: Partial<EngineLimits>;
   readonly workers?: ScanPool;
+  readonly memory?: QueryMemory;
 }
 
 /** A source over one project of an event store. */
 export function storeSource(store: EventStore, projectId: number, options: StoreSourceOptions): QuerySource {
   return { ...options, snapshot: (fromDay, toDay) => store.partitions(projectId, fromDay, toDay) };
+}
+
+const accounts = new WeakMap<QuerySource, QueryMemory>();
+
+/** The query's memory account: the source's, or one of its own (no pool) kept for every scan of it. */
+export function queryMemoryOf(source: QuerySource): QueryMemory {
+  if (source.memory !== undefined) return source.memory;
+  let memory = accounts.get(source);
+  if (memory === undefined) {
+    memory = new QueryMemory(limitsOf(source.limits).maxQueryBytes);
+    accounts.set(source, memory);
+  }
+  return memory;
 }

@@ -4,6 +4,7 @@
 // cell·users + user keys. Both answer "was this user new in this cell?".
 
 import { QueryLimitError } from "./limits.js";
+import type { QueryMemory } from "./query-memory.js";
 
 /** Bitmaps up to this many bytes in all by default; beyond, pairs are hashed. */
 const BITMAP_BUDGET = 64 * 1024 * 1024;
@@ -18,6 +19,8 @@ export class UniqueUsers {
   constructor(
     private readonly users: number,
     private readonly maxBytes: number,
+    /** Charged for the bitmaps and the table as they grow. */
+    private readonly memory?: QueryMemory,
     private readonly bitmapBudget = BITMAP_BUDGET,
   ) {
     this.words = (users + 31) >>> 5;
@@ -33,6 +36,7 @@ export class UniqueUsers {
         this.toKeys();
         return this.addKey(cell * this.users + user);
       }
+      this.memory?.charge(this.words * 4, "counting distinct users");
       bits = new Int32Array(this.words);
       bitmaps[cell] = bits;
       this.bitmapBytes += this.words * 4;
@@ -47,6 +51,7 @@ export class UniqueUsers {
   private toKeys(): void {
     const bitmaps = this.bitmaps ?? [];
     this.bitmaps = null;
+    this.memory?.charge((1 << 16) * 8, "counting distinct users");
     this.keys = new Float64Array(1 << 16);
     for (let cell = 0; cell < bitmaps.length; cell++) {
       const bits = bitmaps[cell];
@@ -83,6 +88,7 @@ export class UniqueUsers {
         `counting distinct users needs more than ${Math.round(this.maxBytes / 1048576)} MiB; narrow "on", the range or the unit`,
       );
     }
+    this.memory?.charge(old.length * 8, "counting distinct users");
     const keys = new Float64Array(old.length * 2);
     const mask = keys.length - 1;
     for (const stored of old) {

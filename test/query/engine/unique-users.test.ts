@@ -11,7 +11,7 @@ describe("UniqueUsers", () => {
     const random = seededRandom(42);
     const users = 1000;
     // Room for four bitmaps of 1,000 users: the fifth cell moves everything to the hash table.
-    const unique = new UniqueUsers(users, 1 << 20, 4 * 128);
+    const unique = new UniqueUsers(users, 1 << 20, undefined, 4 * 128);
     const truth = new Set<number>();
     for (let n = 0; n < 20_000; n++) {
       const cell = Math.floor(random() * 12);
@@ -23,7 +23,7 @@ describe("UniqueUsers", () => {
   });
 
   it("refuses to hash more pairs than its memory bound allows", () => {
-    const unique = new UniqueUsers(1_000_000, 1 << 20, 0);
+    const unique = new UniqueUsers(1_000_000, 1 << 20, undefined, 0);
     assert.throws(() => {
       for (let user = 0; user < 200_000; user++) unique.add(0, user);
     }, /counting distinct users needs more than 1 MiB/);
