@@ -54,6 +54,23 @@ describe("numeric ranges", () => {
     assert.deepEqual(labels(2050, 2050, 1), ["0 - 5,000"]);
   });
 
+  it("end for spreads at the edges of doubles, with round bounds at any exponent", () => {
+    // Each of these used to loop for ever on the query's thread.
+    assert.deepEqual(labels(0, 5e-324), ["0 - 5e-324", "5e-324 - 1e-323"]);
+    assert.deepEqual(labels(5e-324, 5e-324), ["5e-324 - 1e-323"]);
+    // Ids sent as numbers: ranges wide enough that their bounds are exact doubles.
+    assert.deepEqual(labels(123456789012345680, 123456789012345700), [
+      "123,456,789,012,345,600 - 123,456,789,012,345,800",
+    ]);
+    assert.deepEqual(labels(0, 3e25).slice(0, 2), ["0 - 5e+24", "5e+24 - 1e+25"]);
+    assert.deepEqual(labels(0, 2e-301).slice(-2), ["1.5e-301 - 2e-301", "2e-301 - 2.5e-301"]);
+    assert.deepEqual(labels(-1.7e308, 1.7e308, 2), ["-Infinity - 0", "0 - Infinity"]);
+  });
+
+  it("give values on both sides of 0 two ranges even when one is asked for", () => {
+    assert.deepEqual(labels(-1, 1, 1), ["-2 - 0", "0 - 2"]);
+  });
+
   it("put a value on a bound in the range above it", () => {
     const ranges = numericRanges(0.25, 0.75, 10);
     assert.equal(ranges.labels[rangeIndex(ranges, 0.3)], "0.3 - 0.4");
