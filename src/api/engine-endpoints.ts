@@ -40,6 +40,13 @@ export interface EngineServices {
 
 /** Endpoints whose answer reads days after to_date (conversion windows, returns). */
 const READS_PAST_RANGE: ReadonlySet<string> = new Set(["funnels", "retention", "retention/addiction"]);
+/** Endpoints whose days are counted back from NOW whatever dates they are given: never cached. */
+const FROM_NOW: ReadonlySet<string> = new Set([
+  "events/top",
+  "events/names",
+  "events/properties/top",
+  "events/properties/values",
+]);
 const RESULT_TTL_SECONDS = 3600;
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 /** `user[…]` as the parser reads it, space before the bracket included; a false match only skips the cache. */
@@ -59,9 +66,39 @@ export function cacheableDays(
   const to = params.get("to_date");
   if (from === null || to === null || !DAY.test(from) || !DAY.test(to)) return undefined;
   const today = formatDay(localDay(Date.now() / 1000, project.timeZone));
-  if (to >= today) return undefined;
-  for (const [, value] of params) if (value.includes("NOW") || READS_PROFILES.test(value)) return undefined;
+  if (to >= today || FROM_NOW.has(name)) return undefined;
+  for (const [, value] of params) {
+    for (const text of textsOf(value))
+      if (text.includes("NOW") || READS_PROFILES.test(text)) return undefined;
+  }
   return [from, READS_PAST_RANGE.has(name) ? "9999-12-31" : to];
+}
+
+/**
+ * A parameter's text, and when it is JSON (a funnel's `events` with their selectors) every string
+ * in it as decoded: `\u0075ser[…]` in JSON is `user[…]` to the expression it holds.
+ */
+function textsOf(value: string): string[] {
+  const texts = [value];
+  if (!value.includes("\\")) return texts;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch {
+    return texts;
+  }
+  const walk = (v: unknown): void => {
+    if (typeof v === "string") texts.push(v);
+    else if (Array.isArray(v)) for (const item of v) walk(item);
+    else if (typeof v === "object" && v !== null) {
+      for (const [key, item] of Object.entries(v)) {
+        texts.push(key);
+        walk(item);
+      }
+    }
+  };
+  walk(parsed);
+  return texts;
 }
 
 /** A project's profiles as expressions read them (`user[…]`), by canonical id. */

@@ -21,3 +21,24 @@ test("a closed range is cached unless an expression reads profiles or the clock,
     assert.equal(cacheableDays("segmentation", closed(where), PROJECT), undefined, where);
   }
 });
+
+test("a selector inside JSON is read as JSON decodes it, escapes and all", () => {
+  const steps = (selector: string) =>
+    new URLSearchParams({
+      from_date: "2020-01-01",
+      to_date: "2020-01-31",
+      events: `[{"event":"A","selector":"${selector}"},{"event":"B"}]`,
+    });
+  assert.deepEqual(cacheableDays("funnels", steps('properties[\\"plan\\"] == 1'), PROJECT), [
+    "2020-01-01",
+    "9999-12-31",
+  ]);
+  assert.equal(cacheableDays("funnels", steps('\\u0075ser[\\"plan\\"] == 1'), PROJECT), undefined);
+  assert.equal(cacheableDays("funnels", steps("\\u004eOW > 1"), PROJECT), undefined);
+});
+
+test("endpoints that count back from NOW are never cached, whatever dates they are given", () => {
+  for (const name of ["events/top", "events/names", "events/properties/top", "events/properties/values"]) {
+    assert.equal(cacheableDays(name, closed("1"), PROJECT), undefined, name);
+  }
+});
