@@ -126,7 +126,9 @@ async function readParams(req: IncomingMessage, url: URL, maxBytes: number): Pro
   const params = new URLSearchParams(url.search);
   if (req.method === "POST") {
     const type = req.headers["content-type"] ?? "";
-    if (!type.startsWith("application/x-www-form-urlencoded") && type !== "") {
+    // Media types are case-insensitive; parameters (charset) may follow.
+    const media = type.split(";", 1)[0].trim().toLowerCase();
+    if (media !== "application/x-www-form-urlencoded" && media !== "") {
       throw new HttpError(415, `content-type must be application/x-www-form-urlencoded, not "${type}"`);
     }
     for (const [k, v] of new URLSearchParams(await readBody(req, maxBytes))) params.append(k, v);
@@ -153,8 +155,9 @@ function authenticate(req: IncomingMessage, params: URLSearchParams, projects: P
       "authentication required: HTTP Basic with the project's API secret as user name",
     );
   }
+  // Empty counts as absent, as for every parameter.
   const rawId = params.get("project_id");
-  const projectId = rawId === null ? undefined : Number(rawId);
+  const projectId = rawId === null || rawId === "" ? undefined : Number(rawId);
   if (projectId !== undefined && !Number.isSafeInteger(projectId)) {
     throw new HttpError(400, "project_id: must be a whole number");
   }

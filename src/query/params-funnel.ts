@@ -11,6 +11,7 @@ import {
   integer,
   jsonArray,
   oneOf,
+  optionalText,
   parseExpression,
 } from "./params-read.js";
 import { type Period, UNITS, type Unit } from "./time-buckets.js";
@@ -63,7 +64,7 @@ const DEFAULT_WINDOW_SECONDS = 30 * 86400;
 
 function conversionWindow(q: URLSearchParams): number {
   const lengthUnit = oneOf(q, "length_unit", Object.keys(LENGTH_UNIT_SECONDS) as LengthUnit[], "day");
-  if (!q.has("length")) return DEFAULT_WINDOW_SECONDS;
+  if (optionalText(q, "length") === undefined) return DEFAULT_WINDOW_SECONDS;
   const perUnit = LENGTH_UNIT_SECONDS[lengthUnit];
   const maxSeconds = QUERY_LIMITS.maxConversionWindowDays * 86400;
   return integer(q, "length", 1, 1, Math.floor(maxSeconds / perUnit)) * perUnit;

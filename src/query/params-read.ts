@@ -69,7 +69,8 @@ export function oneOf<T extends string>(
 }
 
 export function flag(q: URLSearchParams, name: string): boolean {
-  const text = optionalText(q, name);
+  const text = optionalText(q, name)?.toLowerCase();
+  // Any case: Python's requests sends True and False.
   if (text === undefined || text === "false" || text === "0") return false;
   if (text === "true" || text === "1") return true;
   throw new QueryParamError(name, `${shown(text)} is not true, false, 1 or 0`);

@@ -136,6 +136,18 @@ test("takes parameters from a form-encoded POST body", async () => {
     body: "where=properties%5B%22a%22%5D",
   });
   assert.deepEqual(await res.json(), { project: "shop", where: 'properties["a"]' });
+  // A media type in any case, with a charset.
+  const upper = await fetch(`${base}/api/2.0/whoami`, {
+    method: "POST",
+    headers: { ...auth("sec-shop"), "content-type": "Application/X-WWW-Form-Urlencoded; charset=UTF-8" },
+    body: "where=1",
+  });
+  assert.deepEqual(await upper.json(), { project: "shop", where: "1" });
+});
+
+test("an empty project_id counts as absent", async () => {
+  const res = await fetch(`${base}/api/2.0/whoami?project_id=&where=1`, { headers: auth("sec-shop") });
+  assert.equal(res.status, 200);
 });
 
 test("rejects a missing or wrong secret, and a secret with another project's id, with 401 JSON", async () => {

@@ -210,6 +210,8 @@ describe("funnel parameters", () => {
       parseFunnelParams(query({ events: STEPS, ...DATES, length_unit: "hour" })).windowSeconds,
       30 * 86400,
     );
+    // Empty counts as absent, as for every parameter.
+    assert.equal(parseFunnelParams(query({ events: STEPS, ...DATES, length: "" })).windowSeconds, 30 * 86400);
   });
 
   it("rejects malformed steps, a bad selector, and too many steps", () => {
@@ -278,6 +280,9 @@ describe("engage, export and stream parameters", () => {
   it("bounds export's limit at 100,000 and reads time_in_ms", () => {
     const p = parseExportParams(query({ ...DATES, event: '["a"]', time_in_ms: "true" }));
     assert.deepEqual([p.events, p.limit, p.timeInMs], [["a"], undefined, true]);
+    // Python's requests writes booleans as True and False.
+    assert.equal(parseExportParams(query({ ...DATES, time_in_ms: "True" })).timeInMs, true);
+    assert.equal(parseExportParams(query({ ...DATES, time_in_ms: "False" })).timeInMs, false);
     rejects(parseExportParams, { ...DATES, limit: "100001" }, "limit");
     rejects(parseExportParams, { ...DATES, time_in_ms: "yes" }, "time_in_ms");
     rejects(parseExportParams, { from_date: "2024-01-01" }, "to_date");
