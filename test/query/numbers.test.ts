@@ -20,6 +20,22 @@ describe("exact sums", () => {
     assert.equal(a.value(), exactSum([0.1, 0.7, 1e-9, 0.2, 3.3]));
     assert.equal(new ExactSum().value(), 0);
   });
+
+  it("past the largest double, sum to Infinity (null in a reply) but still average", () => {
+    const sum = new ExactSum();
+    for (const v of [1.5e308, 1.5e308, 1.2e308]) sum.add(v);
+    assert.equal(sum.value(), Number.POSITIVE_INFINITY);
+    assert.equal(sum.dividedBy(3), 1.4e308);
+    assert.equal(
+      exactSum([0.1, 0.2]) / 2,
+      (() => {
+        const s = new ExactSum();
+        s.add(0.1);
+        s.add(0.2);
+        return s.dividedBy(2);
+      })(),
+    );
+  });
 });
 
 describe("numeric ranges", () => {

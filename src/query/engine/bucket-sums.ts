@@ -34,9 +34,19 @@ export class BucketSums {
   }
 
   sum(bucket: number): number {
+    return this.total(bucket).value();
+  }
+
+  /** The bucket's sum over its rows; 0 with none. */
+  average(bucket: number): number {
+    const count = this.counts[bucket];
+    return count === 0 ? 0 : this.total(bucket).dividedBy(count);
+  }
+
+  private total(bucket: number): ExactSum {
     const total = new ExactSum();
     total.merge(this.exact[bucket]);
     total.add(this.whole[bucket]);
-    return total.value();
+    return total;
   }
 }

@@ -65,8 +65,7 @@ export async function segmentationAverage(source: QuerySource, params: SumParams
   const { labels, sums } = await sumByBucket(source, params);
   const results: Record<string, number> = {};
   labels.forEach((label, b) => {
-    const count = sums.counts[b];
-    results[label] = count === 0 ? 0 : sums.sum(b) / count;
+    results[label] = sums.average(b);
   });
   return { status: "ok", results };
 }

@@ -3,15 +3,21 @@
 // go through it, so an engine that adds per segment file, per worker or in any other order gets
 // the very same double as the reference.
 
+const SCALE = 2 ** 64;
+const UNSCALE = 2 ** -64;
+
 export class ExactSum {
   /** Non-overlapping partial sums, smallest magnitude first; their exact total is the sum. */
   private partials: number[] = [];
-  /** Kept only for sums beyond the range of doubles, where exactness is moot. */
+  /**
+   * Kept only for sums beyond the range of doubles, where exactness is moot; scaled down by 2^64 so
+   * that an average of values near the largest double can still be computed.
+   */
   private naive = 0;
   private overflowed = false;
 
   add(x: number): void {
-    this.naive += x;
+    this.naive += x * UNSCALE;
     this.addExact(x);
   }
 
@@ -20,6 +26,14 @@ export class ExactSum {
     for (const p of other.partials) this.addExact(p);
     this.naive += other.naive;
     if (other.overflowed) this.overflowed = true;
+  }
+
+  /**
+   * The sum divided by `count`, for an average: finite whenever the average is, even when the sum
+   * itself passed the largest double (then from the scaled running sum, not exactly).
+   */
+  dividedBy(count: number): number {
+    return this.overflowed ? (this.naive / count) * SCALE : this.value() / count;
   }
 
   private addExact(x: number): void {
@@ -40,7 +54,7 @@ export class ExactSum {
 
   /** The exact sum rounded to the nearest double (ties to even). */
   value(): number {
-    if (this.overflowed) return this.naive;
+    if (this.overflowed) return this.naive * SCALE;
     const p = this.partials;
     let n = p.length;
     if (n === 0) return 0;

@@ -57,7 +57,7 @@ export function segmentationAverage(dataset: Dataset, params: SumParams): Averag
   const { labels, sums, counts } = sumByBucket(dataset, params);
   const results: Record<string, number> = {};
   labels.forEach((label, b) => {
-    results[label] = counts[b] === 0 ? 0 : sums[b].value() / counts[b];
+    results[label] = counts[b] === 0 ? 0 : sums[b].dividedBy(counts[b]);
   });
   return { status: "ok", results };
 }
