@@ -131,13 +131,15 @@ function fillAll(rows: Uint32Array): number {
 
 /**
  * An event as export gives it back: `time` first, then the system fields, then every other property
- * in the order it was sent. Spread copies `__proto__` as an own data key, never a prototype.
+ * in the order it was sent. The distinct id is the one sent, not the one ingestion filed the event
+ * under, and nothing is added (spec/ingestion.md: the server adds nothing to `properties` but `ip`,
+ * `time` and `$insert_id`): an export imported elsewhere resolves its ids there as they were sent.
+ * Spread copies `__proto__` as an own data key, never a prototype.
  */
 export function exportRecord(stored: StoredEvent, timeInMs: boolean): { event: string; properties: Value } {
   const properties = {
     time: timeInMs ? Math.round(stored.time * 1000) : Math.floor(stored.time),
-    distinct_id: stored.distinctId,
-    ...(stored.originalDistinctId === undefined ? {} : { $original_distinct_id: stored.originalDistinctId }),
+    distinct_id: stored.originalDistinctId ?? stored.distinctId,
     ...(stored.insertId === null ? {} : { $insert_id: stored.insertId }),
     ...stored.properties,
   };
