@@ -6,6 +6,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { type AddressInfo, connect, type Socket } from "node:net";
 import { after, before, describe, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import { FastLaneServer, type LaneExchange } from "../../src/api/http1/fast-lane.js";
 import { seededRandom } from "../seeded-random.js";
 
@@ -42,7 +44,10 @@ async function startLane(options: { maxBodyBytes?: number } = {}): Promise<Lane>
   const held = new Map<string, () => void>();
   const answer = (exchange: LaneExchange): void => {
     void exchange.body(Number.MAX_SAFE_INTEGER).then((body) => {
-      const text = `lane ${describeRequest(exchange.method, exchange.url, exchange.headers, body)}`;
+      // /lane/big: a reply larger than the sockets' buffers, for a client that reads it slowly.
+      const text = exchange.url.includes("big")
+        ? "x".repeat(16 << 20)
+        : `lane ${describeRequest(exchange.method, exchange.url, exchange.headers, body)}`;
       const reply = () => exchange.send(200, { "Content-Length": Buffer.byteLength(text) }, text);
       if (exchange.url.includes("hold")) held.set(exchange.url, reply);
       else reply();
@@ -317,6 +322,69 @@ describe("the lane's timeouts and closing", () => {
     assert.ok(await busy.waitClosed(1000));
     for (let i = 0; i < 100 && !closed; i++) await sleep(10);
     assert.ok(closed, "close() did not call back once the last connection ended");
+  });
+
+  test("close() still answers every request it has taken, in order; only the last reply closes", async (t) => {
+    const lane = await startLane();
+    t.after(() => close(lane.server));
+    const wire = new Wire(lane.port);
+    await wire.send(get("/lane/hold-1") + get("/lane/hold-2") + get("/lane/hold-3"));
+    for (let i = 0; i < 100 && lane.held.size < 3; i++) await sleep(10);
+    lane.server.close();
+    // Answered out of order: the replies still go out in the order asked.
+    for (const n of [3, 1, 2]) lane.held.get(`/lane/hold-${n}`)?.();
+    const replies = await wire.replies(3);
+    assert.deepEqual(
+      replies.map((r) => r.body.split(" ")[2]),
+      ["/lane/hold-1", "/lane/hold-2", "/lane/hold-3"],
+    );
+    assert.deepEqual(
+      replies.map((r) => r.head.endsWith("\r\nConnection: close")),
+      [false, false, true],
+    );
+    assert.ok(await wire.waitClosed(1000));
+  });
+
+  test("the keep-alive clock starts once a reply has been written, not while a slow client reads it", async (t) => {
+    const lane = await startLane();
+    t.after(() => close(lane.server));
+    lane.server.keepAliveTimeout = 300;
+    const wire = new Wire(lane.port);
+    wire.socket.pause();
+    await wire.send(get("/lane/big"));
+    await sleep(1800);
+    wire.socket.resume();
+    const [reply] = await wire.replies(1, 5000);
+    assert.equal(reply?.body.length, 16 << 20, "the reply was cut off");
+  });
+});
+
+describe("what the lane leaves to node:http and what it holds", () => {
+  test("Proxy-Connection, which llhttp reads as Connection, goes to node:http", async (t) => {
+    const lane = await startLane();
+    t.after(() => close(lane.server));
+    const wire = new Wire(lane.port);
+    await wire.send(get("/lane/p", "Proxy-Connection: close\r\n"));
+    const [reply] = await wire.replies(1);
+    assert.match(reply.body, /^node GET \/lane\/p /);
+    assert.ok(await wire.waitClosed(1000));
+  });
+
+  test("the start of a next request does not keep the whole packet it came in", async (t) => {
+    setFlagsFromString("--expose-gc");
+    const gc = runInNewContext("gc") as () => void;
+    const lane = await startLane({ maxBodyBytes: 2 << 20 });
+    t.after(() => close(lane.server));
+    const body = "d".repeat(1 << 20);
+    const wires = Array.from({ length: 8 }, () => new Wire(lane.port));
+    gc();
+    const before = process.memoryUsage().arrayBuffers;
+    // A 1 MiB body and the first byte of the next request, in one write each.
+    for (const wire of wires) await wire.send(post("/lane/m", body) + "G");
+    await Promise.all(wires.map((wire) => wire.replies(1)));
+    for (let k = 0; k < 3; k++) gc();
+    const held = process.memoryUsage().arrayBuffers - before;
+    assert.ok(held < 4 << 20, `${(held / 1048576).toFixed(1)} MiB held for 8 bytes of next requests`);
   });
 });
 

@@ -207,6 +207,8 @@ class LaneConnection {
   };
   readonly #onDrain = () => {
     this.#writeBlocked = false;
+    // The keep-alive clock starts once the last reply has left, as node:http's does.
+    if (this.#replies.length === 0) this.#since = performance.now();
     this.#resumeIfRoom();
   };
 
@@ -221,9 +223,9 @@ class LaneConnection {
     socket.on("drain", this.#onDrain);
   }
 
-  /** Nothing received, nothing to answer: closing it loses nothing. */
+  /** Nothing received, nothing to answer, nothing still being written: closing it loses nothing. */
   get idle(): boolean {
-    return this.#replies.length === 0 && this.#buffered === 0;
+    return this.#replies.length === 0 && this.#buffered === 0 && this.socket.writableLength === 0;
   }
 
   checkTimeouts(now: number, timeouts: Timeouts): void {
@@ -232,9 +234,22 @@ class LaneConnection {
     if (this.#buffered > 0) {
       const limit = this.#head === undefined ? timeouts.headersMs : timeouts.requestMs;
       if (limit > 0 && waited > limit) this.#timeOut();
-    } else if (this.#replies.length === 0 && timeouts.keepAliveMs > 0 && waited > timeouts.keepAliveMs) {
+    } else if (this.idle && timeouts.keepAliveMs > 0 && waited > timeouts.keepAliveMs) {
       this.socket.destroy();
     }
+  }
+
+  /**
+   * Whether `exchange` is the last reply this connection owes. While the server closes, that one
+   * says `Connection: close`, and every reply before it is still written.
+   */
+  isLastOwed(exchange: Exchange): boolean {
+    return !this.#handingOver && this.#replies[this.#replies.length - 1] === exchange;
+  }
+
+  /** A reply that closes the connection was made: no request after it may be taken and run. */
+  stopTaking(): void {
+    this.#stop();
   }
 
   /** A reply is ready: write every reply that is next in line. */
@@ -242,7 +257,7 @@ class LaneConnection {
     const replies = this.#replies;
     while (replies.length > 0 && replies[0].out !== undefined) {
       const reply = replies.shift() as Exchange;
-      // After a closing reply (the server shutting down mid-pipeline) the rest go unanswered.
+      // Nothing follows a closing reply (no request is taken once one is made); kept as a guard.
       if (this.socket.destroyed || this.socket.writableEnded) continue;
       const room = this.socket.write(reply.out as string | Buffer);
       if (!reply.keepAlive) {
@@ -330,10 +345,13 @@ class LaneConnection {
     return head;
   }
 
-  /** Keeps the start of a request that has not all arrived. */
+  /**
+   * Keeps the start of a request that has not all arrived; a small rest is copied, so that it does
+   * not hold the whole buffer it came in (up to a body's size) for as long as the next one takes.
+   */
   #keep(rest: Buffer): void {
     this.#release();
-    this.#chunks = [rest];
+    this.#chunks = [rest.length * 2 < rest.buffer.byteLength ? Buffer.from(rest) : rest];
     this.#buffered = rest.length;
   }
 
@@ -361,7 +379,8 @@ class LaneConnection {
   #afterReplies(): void {
     if (this.#replies.length > 0) return;
     if (this.#handingOver) this.#finishHandOver();
-    else if (this.#ended) this.socket.end();
+    // The server is closing and every reply owed is written: the connection ends here.
+    else if (this.#ended || this.server.closing) this.socket.end();
     else this.#resumeIfRoom();
   }
 
@@ -381,7 +400,9 @@ class LaneConnection {
     socket.off("error", this.#onError);
     socket.off("close", this.#onClose);
     socket.off("drain", this.#onDrain);
-    if (socket.destroyed) {
+    // A socket a closing reply ended must not run another request on node:http: nothing could answer it.
+    if (socket.destroyed || socket.writableEnded) {
+      socket.destroy();
       this.server.forget(this);
       return;
     }
@@ -505,10 +526,13 @@ class Exchange implements LaneExchange {
   #head(status: number, headers: OutgoingHttpHeaders, length: number): string {
     const close =
       !this.keepAlive ||
-      this.connection.server.closing ||
       headers.Connection === "close" ||
-      headers.connection === "close";
-    if (close) this.keepAlive = false;
+      headers.connection === "close" ||
+      (this.connection.server.closing && this.connection.isLastOwed(this));
+    if (close) {
+      this.keepAlive = false;
+      this.connection.stopTaking();
+    }
     return (
       `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? "Unknown"}\r\n` +
       headerLines(headers) +

@@ -154,13 +154,15 @@ function headerFields(head: string, at: number, http11: boolean): HeaderFields |
 
 /**
  * How the body is delimited and whether the connection stays open. Chunked bodies, Expect,
- * Upgrade and HTTP/1.1 without Host are node:http's to answer.
+ * Upgrade, Proxy-Connection (which llhttp reads as Connection) and HTTP/1.1 without Host are
+ * node:http's to answer.
  */
 function framing(headers: Record<string, string>, http11: boolean): HeaderFields | undefined {
   if (
     headers["transfer-encoding"] !== undefined ||
     headers.expect !== undefined ||
     headers.upgrade !== undefined ||
+    headers["proxy-connection"] !== undefined ||
     (http11 && headers.host === undefined)
   )
     return undefined;
