@@ -125,8 +125,21 @@ export function createTallyServer(parts: ServerParts): Server {
   server.keepAliveTimeout = SERVER_LIMITS.keepAliveMs;
   // A socket error (a client resetting mid-request) is the client's problem, never the process's.
   server.on("clientError", (error: NodeJS.ErrnoException, socket) => {
-    if (socket.writable) socket.end(clientErrorReply(error.code));
-    else socket.destroy();
+    if (!socket.writable) {
+      socket.destroy();
+      return;
+    }
+    // A reply to an earlier request on this connection may still be on its way (its records being
+    // made durable): the error answers the request after it, so it goes out after it.
+    const pending = (socket as { _httpMessage?: ServerResponse | null })._httpMessage;
+    const reply = clientErrorReply(error.code);
+    if (pending != null && !pending.writableFinished) {
+      pending.once("finish", () => socket.end(reply));
+      // Closed without finishing: the client is gone, or the reply failed.
+      pending.once("close", () => {
+        if (!socket.writableEnded) socket.destroy();
+      });
+    } else socket.end(reply);
   });
   return server;
 }

@@ -113,3 +113,26 @@ test("a handler that throws costs its request a 500, on either transport, and th
   );
   assert.equal((await fetch(`http://127.0.0.1:${port}/healthz`)).status, 200);
 });
+
+test("a malformed request after one still being answered gets its 400 after that reply, not before it", async (t) => {
+  const port = await startServer(t, undefined, {
+    query: (req, res) => {
+      if (req.url !== "/slow") return false;
+      setTimeout(() => res.writeHead(200, { "Content-Length": 4 }).end("slow"), 150);
+      return true;
+    },
+  });
+  const reply = await new Promise<string>((resolve) => {
+    const socket = connect(port, "127.0.0.1");
+    socket.setEncoding("latin1");
+    let received = "";
+    socket.on("data", (chunk: string) => {
+      received += chunk;
+    });
+    socket.on("close", () => resolve(received));
+    socket.write("GET /slow HTTP/1.1\r\nHost: t\r\n\r\nGET /x HTTP/1.1\r\nHost: t\r\nBad Header: x\r\n\r\n");
+  });
+  const statuses = [...reply.matchAll(/HTTP\/1\.1 (\d{3})/g)].map((m) => Number(m[1]));
+  assert.deepEqual(statuses, [200, 400]);
+  assert.match(reply, /\r\n\r\nslowHTTP\/1\.1 400/);
+});
