@@ -16,7 +16,9 @@ export function nodeRequest(req: IncomingMessage): IngestRequest {
     headers: req.headers,
     remoteAddress: req.socket.remoteAddress,
     get complete() {
-      return req.complete;
+      // node:http calls the handler before it marks even a bodiless request complete: a request
+      // with neither length nor chunks has no body, and nothing of it is left to arrive.
+      return req.complete || !hasBody(req);
     },
     body: (maxBytes, budget) => collect(req, maxBytes, budget),
     discardBody: () => req.resume(),
@@ -88,4 +90,9 @@ function busy(budget: BodyBudget): IngestError {
     "busy",
     `the server is receiving ${describeBytes(budget.maxBytes)} of other request bodies: retry later`,
   );
+}
+
+function hasBody(req: IncomingMessage): boolean {
+  const length = req.headers["content-length"];
+  return req.headers["transfer-encoding"] !== undefined || (length !== undefined && length !== "0");
 }

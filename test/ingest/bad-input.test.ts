@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { type ClientRequest, type IncomingMessage, request } from "node:http";
 import { connect } from "node:net";
 import { after, before, beforeEach, describe, test } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
 import { gzipSync } from "node:zlib";
 import type { EventEnvelope } from "../../src/queue/envelope.js";
 import {
@@ -544,3 +545,25 @@ function streamUntilAnswered(port: number, chunk: Buffer): Promise<PartialReply>
     pump();
   });
 }
+
+test("a bodiless GET refused through node:http keeps its connection, as through the lane", async () => {
+  const own = await startServer();
+  try {
+    // A byte past ASCII in a header leaves the request to node:http.
+    for (const extra of ["", "X-Name: caf\xe9\r\n"]) {
+      const socket = connect(own.port, "127.0.0.1");
+      socket.setEncoding("latin1");
+      let received = "";
+      socket.on("data", (chunk: string) => {
+        received += chunk;
+      });
+      socket.write(`GET /track?data=%21%21%21 HTTP/1.1\r\nHost: t\r\n${extra}\r\n`, "latin1");
+      for (let i = 0; i < 200 && !received.includes("\r\n\r\n"); i++) await sleep(5);
+      assert.match(received, /^HTTP\/1\.1 400 /, JSON.stringify(extra));
+      assert.doesNotMatch(received, /\r\nConnection: close\r\n/i, JSON.stringify(extra));
+      socket.destroy();
+    }
+  } finally {
+    await own.close();
+  }
+});
