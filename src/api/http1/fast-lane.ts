@@ -55,7 +55,11 @@ export interface ArrivingBudget {
 /** node:http's own default for `maxHeaderSize`. */
 const NODE_MAX_HEADER_BYTES = 16 * 1024;
 
-/** Requests read ahead of their replies on one connection before the lane stops reading. */
+/**
+ * Replies owed on one connection past which the lane stops reading it. A bound on what is read,
+ * not on what is taken: every whole request in the packets already read is taken (one 64 KiB read
+ * of tiny pipelined requests can hold a couple of thousand), as node:http takes them too.
+ */
 const MAX_PIPELINED = 32;
 /** Packets one request head may arrive in before the connection goes to node:http's parser. */
 const MAX_HEAD_PACKETS = 8;
