@@ -47,6 +47,10 @@ export interface QueryApiLimits {
    * query may hold a gigabyte), and a service account reaches many projects.
    */
   readonly concurrentTotal: number;
+  /**
+   * A form-encoded POST body: room for a JSON parameter at its bound (QUERY_LIMITS.maxJsonChars, 1
+   * Mi characters) once URL-encoded, which writes each quote, bracket or comma as three bytes.
+   */
   readonly maxBodyBytes: number;
 }
 
@@ -54,7 +58,7 @@ export const DEFAULT_QUERY_LIMITS: QueryApiLimits = Object.freeze({
   timeoutMs: 60_000,
   concurrentPerProject: 5,
   concurrentTotal: 8,
-  maxBodyBytes: 1024 * 1024,
+  maxBodyBytes: 4 * 1024 * 1024,
 });
 
 export interface QueryApiOptions {
