@@ -73,16 +73,25 @@ export function exceedsBytes(text: string, max: number): boolean {
   return Buffer.byteLength(text) > max;
 }
 
-/** The first 255 UTF-16 units, without leaving half a surrogate pair at the end. */
+/**
+ * The first 255 characters, counted as code points (an emoji is one, though JavaScript counts two
+ * units); the text itself when it has no more. Callers test `length > 255` first, which no text of
+ * more than 255 characters passes.
+ */
 export function cutString(text: string): string {
-  const end = isHighSurrogate(text.charCodeAt(MAX_STRING_CHARS - 1))
-    ? MAX_STRING_CHARS - 1
-    : MAX_STRING_CHARS;
-  return text.slice(0, end);
+  let end = 0;
+  for (let chars = 0; chars < MAX_STRING_CHARS && end < text.length; chars++) {
+    end += isHighSurrogate(text.charCodeAt(end)) && isLowSurrogate(text.charCodeAt(end + 1)) ? 2 : 1;
+  }
+  return end >= text.length ? text : text.slice(0, end);
 }
 
 function isHighSurrogate(code: number): boolean {
   return code >= 0xd800 && code <= 0xdbff;
+}
+
+function isLowSurrogate(code: number): boolean {
+  return code >= 0xdc00 && code <= 0xdfff;
 }
 
 /** A field name fit for a message: a 10 kB key is quoted by its start. */

@@ -129,10 +129,14 @@ describe("event validation", () => {
     assert.equal(String(imported.out.record?.properties.s).length, 1000);
   });
 
-  test("cutting a string never leaves half a surrogate pair", () => {
+  test("characters are counted as code points: an emoji is one, and never cut in half", () => {
     const text = "a".repeat(254) + "😀" + "tail";
     const { out } = clean(event({ s: text }));
-    assert.equal(out.record?.properties.s, "a".repeat(254));
+    assert.equal(out.record?.properties.s, "a".repeat(254) + "😀");
+    // 200 emoji are 400 UTF-16 units but 200 characters: kept whole.
+    const emoji = "😀".repeat(200);
+    assert.equal(clean(event({ s: emoji })).out.record?.properties.s, emoji);
+    assert.equal(clean(event({ s: "😀".repeat(300) })).out.record?.properties.s, "😀".repeat(255));
   });
 
   test("__proto__, constructor and prototype are kept as ordinary properties", () => {
