@@ -2,7 +2,7 @@
 // problem; the others go on, so one mistake never costs a request its good records.
 
 import type { Project, ProjectDirectory } from "../projects/project.js";
-import { encodeEnvelope, type RecordKind } from "../queue/envelope.js";
+import { encodeEnvelope, envelopeRecordBytes, type RecordKind } from "../queue/envelope.js";
 import { describeBytes, type IngestLimits } from "./limits.js";
 import { problem, type RecordProblem } from "./record-problem.js";
 import { ScannedEvent } from "./scan-events.js";
@@ -48,7 +48,7 @@ export function cleanBatch(records: readonly unknown[], rules: BatchRules): Clea
     if (raw instanceof ScannedEvent) {
       // Cleaned from the request's text when it can be; otherwise parsed and cleaned as any record.
       const spliced = spliceEvent(raw, rules);
-      if (spliced !== undefined && spliced.length <= rules.limits.maxRecordBytes) {
+      if (spliced !== undefined && withinLimit(spliced, rules.limits)) {
         payloads.push(spliced);
         continue;
       }
@@ -57,11 +57,12 @@ export function cleanBatch(records: readonly unknown[], rules: BatchRules): Clea
     encode ??= rules.kind === "event" ? eventEncoder(rules) : updateEncoder(rules);
     const outcome = encode(raw);
     if (isPayload(outcome)) {
-      if (outcome.length <= rules.limits.maxRecordBytes) {
+      if (withinLimit(outcome, rules.limits)) {
         payloads.push(outcome);
         continue;
       }
-      failures.push({ index, insertId: insertIdOf(raw), problem: tooLarge(outcome.length, rules.limits) });
+      const bytes = envelopeRecordBytes(outcome);
+      failures.push({ index, insertId: insertIdOf(raw), problem: tooLarge(bytes, rules.limits) });
     } else {
       failures.push({ index, insertId: insertIdOf(raw), problem: outcome });
     }
@@ -102,6 +103,14 @@ function updateEncoder(rules: BatchRules): Encoder {
       record,
     });
   };
+}
+
+/**
+ * Whether the record an envelope holds is within the limit: the limit is the record's, as cleaned,
+ * not the envelope head's, which is Tally's own. A whole envelope within it needs no look inside.
+ */
+function withinLimit(payload: Buffer, limits: IngestLimits): boolean {
+  return payload.length <= limits.maxRecordBytes || envelopeRecordBytes(payload) <= limits.maxRecordBytes;
 }
 
 function isPayload(outcome: Buffer | RecordProblem): outcome is Buffer {

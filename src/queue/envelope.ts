@@ -137,6 +137,18 @@ export function encodeEnvelope(envelope: Envelope): Buffer {
   return Buffer.from(head + JSON.stringify(envelope.record) + "}");
 }
 
+/** The `d` that starts an envelope's record: the first one, as none can sit in a string before it. */
+const RECORD_MARK = Buffer.from(',"d":');
+
+/**
+ * The bytes of the record an envelope holds, without its head: what a client sent, cleaned. A
+ * string in the head holds a quote only escaped, so the first `,"d":` is the record's.
+ */
+export function envelopeRecordBytes(payload: Buffer): number {
+  const at = payload.indexOf(RECORD_MARK);
+  return at === -1 ? payload.length : payload.length - (at + RECORD_MARK.length) - 1;
+}
+
 /**
  * An event envelope up to its `d` (the record's JSON and a closing `}` follow). `time` and
  * `distinctId`, JSON text, are the summary (`e`, `i`): give them exactly as the record holds them,

@@ -8,7 +8,9 @@ import type { EventEnvelope } from "../../src/queue/envelope.js";
 import {
   ALPHA,
   base64Json,
+  basicAuth,
   FORM,
+  importEvent,
   JSON_TYPE,
   queueError,
   type Reply,
@@ -246,6 +248,22 @@ describe("limits", () => {
     const reply = await postJson("/track", trackEvent("Huge", { blob: "y".repeat(1024 * 1024) }));
     assert.equal(reply.text, "1");
     assert.equal((events()[0].record.properties.blob as string).length, 255);
+  });
+
+  test("an event of just under 1 MB is taken: the limit is the event's, not Tally's envelope's", async () => {
+    const bare = JSON.stringify(importEvent("Big", "big-1", { big: "" }));
+    const event = importEvent("Big", "big-1", { big: "x".repeat(1024 * 1024 - 1 - Buffer.byteLength(bare)) });
+    assert.equal(Buffer.byteLength(JSON.stringify(event)), 1024 * 1024 - 1);
+    const reply = await server.send("/import?strict=1", {
+      method: "POST",
+      headers: { ...JSON_TYPE, Authorization: basicAuth(ALPHA.secret) },
+      body: JSON.stringify([event]),
+    });
+    assert.equal(reply.status, 200, reply.text.slice(0, 200));
+    assert.deepEqual(
+      events().map((e) => e.record.event),
+      ["Big"],
+    );
   });
 
   test("an event over 1 MB after cleaning is rejected as a record", async () => {

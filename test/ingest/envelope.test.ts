@@ -1,6 +1,12 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { decodeEnvelope, type Envelope, EnvelopeError, encodeEnvelope } from "../../src/queue/envelope.js";
+import {
+  decodeEnvelope,
+  type Envelope,
+  EnvelopeError,
+  encodeEnvelope,
+  envelopeRecordBytes,
+} from "../../src/queue/envelope.js";
 
 describe("queue envelope", () => {
   test("an event envelope survives encoding and decoding, generated-id flag included", () => {
@@ -62,6 +68,19 @@ describe("queue envelope", () => {
     const payload = encodeEnvelope(envelope);
     assert.equal(JSON.parse(payload.toString()).g, undefined);
     assert.deepEqual(decodeEnvelope(payload), envelope);
+  });
+
+  test("the record's own bytes are the envelope's less its head, whatever the head's id holds", () => {
+    const envelope: Envelope = {
+      kind: "event",
+      projectId: 1,
+      receivedAt: 2,
+      insertIdGenerated: false,
+      record: { event: "e", properties: { time: 1, $insert_id: "i", distinct_id: 'x,"d":y' } },
+    };
+    const payload = encodeEnvelope(envelope);
+    assert.ok(payload.toString().includes('"i":"x,\\"d\\":y"'), "the id is in the head");
+    assert.equal(envelopeRecordBytes(payload), Buffer.byteLength(JSON.stringify(envelope.record)));
   });
 
   test("profile and group updates carry their operation", () => {
