@@ -200,7 +200,9 @@ function checkIdentify(properties: Properties): RecordProblem | undefined {
   if (properties.distinct_id === undefined || properties.distinct_id === "") {
     return identityProblem("properties.distinct_id", "$identify needs the identified id in distinct_id");
   }
-  const field = properties.$anon_distinct_id !== undefined ? "$anon_distinct_id" : "$anon_id";
+  // The first of the two that holds an id, as the processor reads them (a null one holds none).
+  const given = properties.$anon_distinct_id;
+  const field = given !== undefined && given !== null && given !== "" ? "$anon_distinct_id" : "$anon_id";
   const anon = idString(properties[field]);
   if (anon === undefined || anon === "") {
     return identityProblem(

@@ -172,6 +172,13 @@ describe("event validation", () => {
   test("$identify needs the anonymous id as $anon_distinct_id or $anon_id", () => {
     assert.equal(clean(event({ $anon_distinct_id: "anon-1" }, "$identify")).problem, undefined);
     assert.equal(clean(event({ $anon_id: "anon-1" }, "$identify")).problem, undefined);
+    // A null or empty $anon_distinct_id holds no id: $anon_id beside it is the one.
+    for (const none of [null, ""]) {
+      assert.equal(
+        clean(event({ $anon_distinct_id: none, $anon_id: "anon-1" }, "$identify")).problem,
+        undefined,
+      );
+    }
     assert.equal(rejected(event({}, "$identify")).rule, "invalid_identity_event");
   });
 
