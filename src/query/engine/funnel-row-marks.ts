@@ -25,6 +25,14 @@ export class RowMarks {
     this.positions = new Int32Array(count);
   }
 
+  /**
+   * Lets go of the query's filters and the batches they were bound to: the marks live in pooled
+   * timelines, which must not keep one query's segments for the next.
+   */
+  forget(): void {
+    this.bindings.clear();
+  }
+
   /** Sets the marks of the first `count` rows to `bits`. */
   fill(count: number, bits: number): void {
     this.reserve(count);

@@ -183,5 +183,6 @@ export function borrowTimelines(memory: QueryMemory): Timelines {
 }
 
 export function releaseTimelines(timelines: Timelines): void {
+  timelines.marks.forget();
   if (idle.length < MAX_IDLE && timelines.capacity <= MAX_KEPT_ROWS) idle.push(timelines);
 }

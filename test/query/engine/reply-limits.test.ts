@@ -5,7 +5,9 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { events } from "../../../src/query/engine/events.js";
+import { borrowTimelines, releaseTimelines } from "../../../src/query/engine/funnel-timelines.js";
 import { funnels } from "../../../src/query/engine/funnels.js";
+import { QueryMemory } from "../../../src/query/engine/query-memory.js";
 import { segmentation } from "../../../src/query/engine/segmentation.js";
 import { parseEventsParams, parseSegmentationParams } from "../../../src/query/params.js";
 import { parseFunnelParams } from "../../../src/query/params-funnel.js";
@@ -116,6 +118,21 @@ describe("a costly expression inside one batch", () => {
     const { source } = await loadDataset(t, { ...DATASET, events: costlyEvents });
     const q = new URLSearchParams({ ...ONE_DAY, event: "E", on: COSTLY });
     await stopsWhenAborted((signal) => segmentation({ ...source, signal }, parseSegmentationParams(q)));
+  });
+
+  it("a funnel's pooled timelines keep none of its selectors or batches once it is done", async (t) => {
+    const { source } = await loadDataset(t, { ...DATASET, events: costlyEvents.slice(0, 10) });
+    const steps = [{ event: "E", selector: 'properties["n"] > 2' }, { event: "E" }];
+    await funnels(
+      source,
+      parseFunnelParams(new URLSearchParams({ ...ONE_DAY, events: JSON.stringify(steps) })),
+    );
+    const pooled = borrowTimelines(new QueryMemory(1 << 30));
+    try {
+      assert.equal((pooled.marks as unknown as { bindings: Map<unknown, unknown> }).bindings.size, 0);
+    } finally {
+      releaseTimelines(pooled);
+    }
   });
 
   it("and a funnel step's selector", async (t) => {
