@@ -345,6 +345,27 @@ describe("the lane's timeouts and closing", () => {
     assert.ok(await wire.waitClosed(1000));
   });
 
+  test("close() lets a request whose body is still arriving finish, and answers it", async (t) => {
+    const lane = await startLane();
+    t.after(() => close(lane.server));
+    const wire = new Wire(lane.port);
+    const body = "0123456789";
+    const request = post("/lane/late", body);
+    await wire.send(get("/lane/hold-a") + request.slice(0, -5));
+    for (let i = 0; i < 100 && !lane.held.has("/lane/hold-a"); i++) await sleep(10);
+    lane.server.close();
+    lane.held.get("/lane/hold-a")?.();
+    await wire.replies(1);
+    await wire.send(request.slice(-5));
+    const replies = await wire.replies(2);
+    assert.deepEqual(
+      replies.map((r) => r.body.split(" ")[2]),
+      ["/lane/hold-a", "/lane/late"],
+    );
+    assert.match(replies[1].head, /\r\nConnection: close$/);
+    assert.ok(await wire.waitClosed(1000));
+  });
+
   test("the keep-alive clock starts once a reply has been written, not while a slow client reads it", async (t) => {
     const lane = await startLane();
     t.after(() => close(lane.server));

@@ -244,11 +244,12 @@ class LaneConnection {
   }
 
   /**
-   * Whether `exchange` is the last reply this connection owes. While the server closes, that one
-   * says `Connection: close`, and every reply before it is still written.
+   * Whether `exchange` is the last reply this connection owes, with no request on its way after it.
+   * While the server closes, that one says `Connection: close`, and every reply before it is still
+   * written.
    */
   isLastOwed(exchange: Exchange): boolean {
-    return !this.#handingOver && this.#replies[this.#replies.length - 1] === exchange;
+    return !this.#handingOver && this.#buffered === 0 && this.#replies[this.#replies.length - 1] === exchange;
   }
 
   /** A reply that closes the connection was made: no request after it may be taken and run. */
@@ -383,8 +384,8 @@ class LaneConnection {
   #afterReplies(): void {
     if (this.#replies.length > 0) return;
     if (this.#handingOver) this.#finishHandOver();
-    // The server is closing and every reply owed is written: the connection ends here.
-    else if (this.#ended || this.server.closing) this.socket.end();
+    // The server is closing, every reply owed is written and no request is on its way: it ends here.
+    else if (this.#ended || (this.server.closing && this.#buffered === 0)) this.socket.end();
     else this.#resumeIfRoom();
   }
 
