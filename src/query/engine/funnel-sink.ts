@@ -11,8 +11,10 @@ import type { CompiledExpr } from "../../expr/compile.js";
 import type { FunnelStep } from "../params-funnel.js";
 import type { SegmentLists } from "./funnel-segment-lists.js";
 import type { Timelines } from "./funnel-timelines.js";
+import { LastRun } from "./per-batch.js";
 import type { QueryEvents } from "./query-events.js";
 import type { KeptRows, RowSink } from "./scan.js";
+import type { ScanBatch } from "./scan-batch.js";
 import type { ValueSegmenter } from "./segmenter.js";
 
 /** What the sink needs to know of the funnel. */
@@ -28,6 +30,7 @@ export interface FunnelShape {
 
 export class FunnelSink implements RowSink {
   users = 0;
+  private readonly run = new LastRun<ScanBatch>();
   /** Per step, its event's query number. */
   private readonly stepEvents: Int32Array;
   /** Per query event number, the steps without a selector that it does. */
@@ -80,8 +83,10 @@ export class FunnelSink implements RowSink {
     const inRange = this.shape.buckets;
     const segments = this.shape.segmenter?.bind(batch);
     this.timelines.reserve(count);
-    let lastId = -1;
-    let lastBucket = -1;
+    const run = this.run;
+    run.enter(batch);
+    let lastId = run.id;
+    let lastBucket = run.bucket;
     for (let k = 0; k < count; k++) {
       let mask = plain[events[k]] | masks[k];
       const user = users[k];
@@ -105,5 +110,7 @@ export class FunnelSink implements RowSink {
       }
       if (mask !== 0) this.timelines.push(user, time[row], offsets[row], mask, bucket, segmentsAt);
     }
+    run.id = lastId;
+    run.bucket = lastBucket;
   }
 }

@@ -72,6 +72,8 @@ export class QueryMemory {
   }
 }
 
-function mib(bytes: number): number {
-  return Math.round(bytes / (1024 * 1024));
+/** MiB with a decimal when it would round to nothing. */
+function mib(bytes: number): string {
+  const value = bytes / (1024 * 1024);
+  return value >= 10 ? String(Math.round(value)) : value.toFixed(1);
 }

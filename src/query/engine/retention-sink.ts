@@ -9,7 +9,9 @@ import type { CompiledExpr } from "../../expr/compile.js";
 import { ANY_EVENT } from "./funnel-row-marks.js";
 import type { SegmentLists } from "./funnel-segment-lists.js";
 import type { Timelines } from "./funnel-timelines.js";
+import { LastRun } from "./per-batch.js";
 import type { KeptRows, RowSink } from "./scan.js";
+import type { ScanBatch } from "./scan-batch.js";
 import type { BatchSegments, ValueSegmenter } from "./segmenter.js";
 
 export const RETURNING = 2;
@@ -25,6 +27,7 @@ export interface RetentionShape {
 
 export class RetentionSink implements RowSink {
   users = 0;
+  private readonly run = new LastRun<ScanBatch>();
 
   constructor(
     private readonly shape: RetentionShape,
@@ -62,8 +65,10 @@ export class RetentionSink implements RowSink {
     const ids = kept.batch.distinctIds.codes;
     const masks = this.timelines.marks.masks;
     const segments = this.shape.segmenter?.bind(kept.batch);
-    let lastId = -1;
-    let lastBucket = -1;
+    const run = this.run;
+    run.enter(kept.batch);
+    let lastId = run.id;
+    let lastBucket = run.bucket;
     for (let k = 0; k < count; k++) {
       if (masks[k] === 0 || users[k] < 0) continue;
       const id = ids[rows[k]];
@@ -73,6 +78,8 @@ export class RetentionSink implements RowSink {
       const joins = time[rows[k]] < this.shape.rangeEnd;
       this.push(kept, k, joins ? this.segmentsOf(segments, rows[k]) : -1);
     }
+    run.id = lastId;
+    run.bucket = lastBucket;
   }
 
   /** Where the segments of a row that may join a cohort are listed; -1 without `on`. */

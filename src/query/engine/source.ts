@@ -49,15 +49,11 @@ export function storeSource(store: EventStore, projectId: number, options: Store
   return { ...options, snapshot: (fromDay, toDay) => store.partitions(projectId, fromDay, toDay) };
 }
 
-const accounts = new WeakMap<QuerySource, QueryMemory>();
-
-/** The query's memory account: the source's, or one of its own (no pool) kept for every scan of it. */
+/**
+ * The query's memory account: the source's (the server gives every query one, and releases it), or
+ * else a new one for each caller, with no pool: a source used for many queries (tests, benchmarks)
+ * then holds each structure to the bound on its own, and nothing adds up from query to query.
+ */
 export function queryMemoryOf(source: QuerySource): QueryMemory {
-  if (source.memory !== undefined) return source.memory;
-  let memory = accounts.get(source);
-  if (memory === undefined) {
-    memory = new QueryMemory(limitsOf(source.limits).maxQueryBytes);
-    accounts.set(source, memory);
-  }
-  return memory;
+  return source.memory ?? new QueryMemory(limitsOf(source.limits).maxQueryBytes);
 }

@@ -67,6 +67,12 @@ describe("a query's memory", () => {
     assert.equal(reply.meta.dates.length, 1);
   });
 
+  it("a source used for many queries holds each to the bound, not all of them together", async (t) => {
+    const { source } = await loadDataset(t, DATASET);
+    const bounded = { ...source, limits: { maxQueryBytes: 1_000_000 } };
+    for (let run = 0; run < 6; run++) await funnels(bounded, parseFunnelParams(FUNNEL));
+  });
+
   it("refuses as busy a query the pool has no room for, and the pool keeps nothing of it", async (t) => {
     const { source } = await loadDataset(t, DATASET);
     const pool = new MemoryPool(200_000);
