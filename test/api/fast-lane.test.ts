@@ -366,6 +366,51 @@ describe("the lane's timeouts and closing", () => {
     assert.ok(await wire.waitClosed(1000));
   });
 
+  test("once closing has ended a connection, a request sent after is not taken", async (t) => {
+    const lane = await startLane();
+    t.after(() => close(lane.server));
+    // A client that keeps sending after the server's FIN (half-open, as HTTP allows).
+    const socket = connect({ port: lane.port, host: "127.0.0.1", allowHalfOpen: true });
+    t.after(() => socket.destroy());
+    let received = "";
+    socket.setEncoding("latin1");
+    socket.on("data", (text: string) => {
+      received += text;
+    });
+    socket.on("error", () => {});
+    await new Promise((resolve) => socket.once("connect", resolve));
+    // The second reply is made before close() and the first after it: neither says close.
+    socket.write(get("/lane/hold-1") + get("/lane/hold-2"));
+    for (let i = 0; i < 100 && lane.held.size < 2; i++) await sleep(10);
+    lane.held.get("/lane/hold-2")?.();
+    lane.server.close();
+    lane.held.get("/lane/hold-1")?.();
+    for (let i = 0; i < 100 && parseReplies(received).length < 2; i++) await sleep(10);
+    assert.equal(parseReplies(received).length, 2);
+    socket.write(get("/lane/hold-3"));
+    await sleep(100);
+    assert.equal(lane.held.has("/lane/hold-3"), false, "a request was run that no reply could answer");
+  });
+
+  test("a client that never reads its reply loses the connection after requestTimeout", async (t) => {
+    const lane = await startLane();
+    t.after(() => close(lane.server));
+    lane.server.keepAliveTimeout = 200;
+    lane.server.requestTimeout = 600;
+    const wire = new Wire(lane.port);
+    wire.socket.pause();
+    await wire.send(get("/lane/big"));
+    // The client reads nothing, so it is the server's side that must see the connection go.
+    const open = () => new Promise<number>((resolve) => lane.server.getConnections((_, n) => resolve(n)));
+    let count = await open();
+    for (let i = 0; i < 400 && count > 0; i++) {
+      await sleep(10);
+      count = await open();
+    }
+    assert.equal(count, 0, "the connection outlived requestTimeout");
+    wire.socket.destroy();
+  });
+
   test("the keep-alive clock starts once a reply has been written, not while a slow client reads it", async (t) => {
     const lane = await startLane();
     t.after(() => close(lane.server));

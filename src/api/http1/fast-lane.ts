@@ -99,7 +99,7 @@ export class FastLaneServer extends Server {
 
   override closeIdleConnections(): void {
     super.closeIdleConnections();
-    for (const connection of this.#connections) if (connection.idle) connection.socket.destroy();
+    for (const connection of this.#connections) connection.closeIfIdle();
   }
 
   override closeAllConnections(): void {
@@ -211,8 +211,9 @@ class LaneConnection {
   };
   readonly #onDrain = () => {
     this.#writeBlocked = false;
-    // The keep-alive clock starts once the last reply has left, as node:http's does.
-    if (this.#replies.length === 0) this.#since = performance.now();
+    // The keep-alive clock starts once the last reply has left, as node:http's does; a request
+    // already arriving keeps its own clock.
+    if (this.idle) this.#since = performance.now();
     this.#resumeIfRoom();
   };
 
@@ -229,17 +230,36 @@ class LaneConnection {
 
   /** Nothing received, nothing to answer, nothing still being written: closing it loses nothing. */
   get idle(): boolean {
-    return this.#replies.length === 0 && this.#buffered === 0 && this.socket.writableLength === 0;
+    return this.#replies.length === 0 && this.#buffered === 0;
   }
 
+  /**
+   * For closeIdleConnections: an idle connection goes at once, unless a reply is still being
+   * written, which then ends it once written (a client that never reads it meets the write clock).
+   */
+  closeIfIdle(): void {
+    if (!this.idle) return;
+    if (this.socket.writableLength === 0) this.socket.destroy();
+    else {
+      this.#stop();
+      this.socket.end();
+    }
+  }
+
+  /**
+   * The keep-alive clock runs from when the last reply has left (each drain restarts it), and a
+   * reply the client stops reading has the request clock, so a client that never reads cannot hold
+   * its connection for ever.
+   */
   checkTimeouts(now: number, timeouts: Timeouts): void {
     if (this.#handingOver || this.socket.destroyed) return;
     const waited = now - this.#since;
     if (this.#buffered > 0) {
       const limit = this.#head === undefined ? timeouts.headersMs : timeouts.requestMs;
       if (limit > 0 && waited > limit) this.#timeOut();
-    } else if (this.idle && timeouts.keepAliveMs > 0 && waited > timeouts.keepAliveMs) {
-      this.socket.destroy();
+    } else if (this.#replies.length === 0) {
+      const limit = this.socket.writableLength > 0 ? timeouts.requestMs : timeouts.keepAliveMs;
+      if (limit > 0 && waited > limit) this.socket.destroy();
     }
   }
 
@@ -384,9 +404,12 @@ class LaneConnection {
   #afterReplies(): void {
     if (this.#replies.length > 0) return;
     if (this.#handingOver) this.#finishHandOver();
-    // The server is closing, every reply owed is written and no request is on its way: it ends here.
-    else if (this.#ended || (this.server.closing && this.#buffered === 0)) this.socket.end();
-    else this.#resumeIfRoom();
+    // The server is closing, every reply owed is written and no request is on its way: it ends here,
+    // and nothing that arrives after is taken (its reply could not be written).
+    else if (this.#ended || (this.server.closing && this.#buffered === 0)) {
+      this.#stop();
+      this.socket.end();
+    } else this.#resumeIfRoom();
   }
 
   /** Stops reading; node:http gets the socket and `rest` once every reply before it is written. */
