@@ -134,7 +134,11 @@ export function createTallyServer(parts: ServerParts): Server {
     const pending = (socket as { _httpMessage?: ServerResponse | null })._httpMessage;
     const reply = clientErrorReply(error.code);
     if (pending != null && !pending.writableFinished) {
-      pending.once("finish", () => socket.end(reply));
+      // node:http may have ended the socket itself, after a reply that said close.
+      pending.once("finish", () => {
+        if (socket.writable) socket.end(reply);
+        else socket.destroy();
+      });
       // Closed without finishing: the client is gone, or the reply failed.
       pending.once("close", () => {
         if (!socket.writableEnded) socket.destroy();

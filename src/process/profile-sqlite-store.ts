@@ -275,8 +275,9 @@ export class SqliteProfileStore implements ProfileStore {
     }
     // Every profile is parsed and filtered to count the matches, which at a few microseconds a
     // profile is seconds for millions: read in chunks by id, and filtered with the pacer's checks,
-    // so the thread keeps serving ingestion and the query's timeout can stop it. A profile changed between
-    // chunks has a seq past the session's and is left out, as on a later page.
+    // so the thread keeps serving ingestion and the query's timeout can stop it. Each chunk reads the
+    // profiles as they are then: one updated meanwhile is read with its new properties if its chunk
+    // comes later, so one reply is not a snapshot (engage's pages never were one either).
     const pacer = new Pacer(query.signal);
     const first = this.statement(`SELECT id, properties ${where} ORDER BY id LIMIT @chunk`);
     const next = this.statement(`SELECT id, properties ${where} AND id > @after ORDER BY id LIMIT @chunk`);

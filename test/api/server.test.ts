@@ -136,3 +136,36 @@ test("a malformed request after one still being answered gets its 400 after that
   assert.deepEqual(statuses, [200, 400]);
   assert.match(reply, /\r\n\r\nslowHTTP\/1\.1 400/);
 });
+
+test("after a pending reply that closed its connection, the malformed request behind it is not written to", async (t) => {
+  const socketErrors: string[] = [];
+  const port = await startServer(
+    t,
+    (server) =>
+      server.on("connection", (socket) =>
+        socket.on("error", (e: NodeJS.ErrnoException) => socketErrors.push(String(e.code))),
+      ),
+    {
+      query: (req, res) => {
+        if (req.url !== "/slow") return false;
+        setTimeout(() => res.writeHead(200, { "Content-Length": 4 }).end("slow"), 100);
+        return true;
+      },
+    },
+  );
+  const reply = await new Promise<string>((resolve) => {
+    const socket = connect(port, "127.0.0.1");
+    socket.setEncoding("latin1");
+    let received = "";
+    socket.on("data", (chunk: string) => {
+      received += chunk;
+    });
+    socket.on("close", () => resolve(received));
+    socket.write(
+      "GET /slow HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\nGET /x HTTP/1.1\r\nHost: t\r\nBad Header: x\r\n\r\n",
+    );
+  });
+  assert.match(reply, /^HTTP\/1\.1 200 /);
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  assert.deepEqual(socketErrors, []);
+});
