@@ -32,11 +32,8 @@ async function startServer(
   return (server.address() as AddressInfo).port;
 }
 
-/** Writes `head` on a fresh connection and reads until the server closes it. */
-async function rawReply(
-  port: number,
-  head: string,
-): Promise<{ status: number; headers: string; body: string }> {
+/** Writes `bytes` on a fresh connection and returns everything received until the server closes it. */
+async function rawExchange(port: number, bytes: string): Promise<string> {
   const socket = connect(port, "127.0.0.1");
   socket.setEncoding("latin1");
   let received = "";
@@ -45,11 +42,28 @@ async function rawReply(
   });
   // The server may close before it has read all of an oversized head.
   socket.on("error", () => {});
-  socket.write(head);
+  socket.write(bytes);
   await once(socket, "close");
-  const [headers, body] = received.split("\r\n\r\n", 2);
+  return received;
+}
+
+/** Writes `head` on a fresh connection and reads the one reply until the server closes it. */
+async function rawReply(
+  port: number,
+  head: string,
+): Promise<{ status: number; headers: string; body: string }> {
+  const [headers, body] = (await rawExchange(port, head)).split("\r\n\r\n", 2);
   return { status: Number(/^HTTP\/1\.1 (\d{3})/.exec(headers)?.[1]), headers, body };
 }
+
+/** A query listener that answers /slow after `ms`, as a reply waiting for its records would. */
+const slowAfter = (ms: number): Partial<ServerParts> => ({
+  query: (req, res) => {
+    if (req.url !== "/slow") return false;
+    setTimeout(() => res.writeHead(200, { "Content-Length": 4 }).end("slow"), ms);
+    return true;
+  },
+});
 
 test("a GET whose URL is over the head limit gets 431 and a JSON error that names the limit", async (t) => {
   const port = await startServer(t);
@@ -115,23 +129,11 @@ test("a handler that throws costs its request a 500, on either transport, and th
 });
 
 test("a malformed request after one still being answered gets its 400 after that reply, not before it", async (t) => {
-  const port = await startServer(t, undefined, {
-    query: (req, res) => {
-      if (req.url !== "/slow") return false;
-      setTimeout(() => res.writeHead(200, { "Content-Length": 4 }).end("slow"), 150);
-      return true;
-    },
-  });
-  const reply = await new Promise<string>((resolve) => {
-    const socket = connect(port, "127.0.0.1");
-    socket.setEncoding("latin1");
-    let received = "";
-    socket.on("data", (chunk: string) => {
-      received += chunk;
-    });
-    socket.on("close", () => resolve(received));
-    socket.write("GET /slow HTTP/1.1\r\nHost: t\r\n\r\nGET /x HTTP/1.1\r\nHost: t\r\nBad Header: x\r\n\r\n");
-  });
+  const port = await startServer(t, undefined, slowAfter(150));
+  const reply = await rawExchange(
+    port,
+    "GET /slow HTTP/1.1\r\nHost: t\r\n\r\nGET /x HTTP/1.1\r\nHost: t\r\nBad Header: x\r\n\r\n",
+  );
   const statuses = [...reply.matchAll(/HTTP\/1\.1 (\d{3})/g)].map((m) => Number(m[1]));
   assert.deepEqual(statuses, [200, 400]);
   assert.match(reply, /\r\n\r\nslowHTTP\/1\.1 400/);
@@ -145,26 +147,12 @@ test("after a pending reply that closed its connection, the malformed request be
       server.on("connection", (socket) =>
         socket.on("error", (e: NodeJS.ErrnoException) => socketErrors.push(String(e.code))),
       ),
-    {
-      query: (req, res) => {
-        if (req.url !== "/slow") return false;
-        setTimeout(() => res.writeHead(200, { "Content-Length": 4 }).end("slow"), 100);
-        return true;
-      },
-    },
+    slowAfter(100),
   );
-  const reply = await new Promise<string>((resolve) => {
-    const socket = connect(port, "127.0.0.1");
-    socket.setEncoding("latin1");
-    let received = "";
-    socket.on("data", (chunk: string) => {
-      received += chunk;
-    });
-    socket.on("close", () => resolve(received));
-    socket.write(
-      "GET /slow HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\nGET /x HTTP/1.1\r\nHost: t\r\nBad Header: x\r\n\r\n",
-    );
-  });
+  const reply = await rawExchange(
+    port,
+    "GET /slow HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\nGET /x HTTP/1.1\r\nHost: t\r\nBad Header: x\r\n\r\n",
+  );
   assert.match(reply, /^HTTP\/1\.1 200 /);
   await new Promise((resolve) => setTimeout(resolve, 50));
   assert.deepEqual(socketErrors, []);
