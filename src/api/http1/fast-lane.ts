@@ -228,7 +228,7 @@ class LaneConnection {
     socket.on("drain", this.#onDrain);
   }
 
-  /** Nothing received, nothing to answer, nothing still being written: closing it loses nothing. */
+  /** Nothing received and nothing to answer (a reply may still be being written: see closeIfIdle). */
   get idle(): boolean {
     return this.#replies.length === 0 && this.#buffered === 0;
   }
