@@ -7,9 +7,15 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type Database from "better-sqlite3";
 import { Pacer } from "../util/pacer.js";
-import { openDurableDatabase } from "../util/sqlite.js";
+import { openDurableDatabase, openSnapshotReader } from "../util/sqlite.js";
 import { type ApplyOutcome, applyUpdate, emptyProfile, type ProfileState } from "./profile-apply.js";
-import { type JsonValue, readObject, toProperties, writeObject } from "./profile-json.js";
+import {
+  type JsonValue,
+  type ProfileProperties,
+  readObject,
+  toProperties,
+  writeObject,
+} from "./profile-json.js";
 import { foldProfile } from "./profile-merge.js";
 import { decodeSession, type EngageSession, encodeSession } from "./profile-session.js";
 import {
@@ -275,30 +281,15 @@ export class SqliteProfileStore implements ProfileStore {
     }
     // Every profile is parsed and filtered to count the matches, which at a few microseconds a
     // profile is seconds for millions: read in chunks by id, and filtered with the pacer's checks,
-    // so the thread keeps serving ingestion and the query's timeout can stop it. Each chunk reads the
-    // profiles as they are then: one updated meanwhile is read with its new properties if its chunk
-    // comes later, so one reply is not a snapshot (engage's pages never were one either).
-    const pacer = new Pacer(query.signal);
-    const first = this.statement(`SELECT id, properties ${where} ORDER BY id LIMIT @chunk`);
-    const next = this.statement(`SELECT id, properties ${where} AND id > @after ORDER BY id LIMIT @chunk`);
-    let total = 0;
-    let after: string | undefined;
-    for (;;) {
-      const chunk = (
-        after === undefined
-          ? first.all({ ...params, chunk: FILTER_CHUNK })
-          : next.all({ ...params, after, chunk: FILTER_CHUNK })
-      ) as ProfileRow[];
-      for (const row of chunk) {
-        // One profile's filter may cost milliseconds (expressions.md's budgets): checked per row.
-        if (pacer.due) await pacer.pause();
-        const members = readObject(row.properties);
-        if (!filter(toProperties(members))) continue;
-        if (total >= skip && total < skip + take) rows.push({ id: row.id, members });
-        total++;
-      }
-      if (chunk.length < FILTER_CHUNK) return { rows, total };
-      after = chunk[chunk.length - 1]!.id;
+    // so the thread keeps serving ingestion and the query's timeout can stop it. The chunks are read
+    // in one read transaction on a connection of their own, so that the reply is one snapshot
+    // though the processor updates profiles between them.
+    const reader = openSnapshotReader(this.db.name);
+    try {
+      reader.exec("BEGIN");
+      return await filteredPage(reader, where, params, filter, new Pacer(query.signal));
+    } finally {
+      reader.close();
     }
   }
 
@@ -309,6 +300,45 @@ export class SqliteProfileStore implements ProfileStore {
       this.statements.set(sql, statement);
     }
     return statement;
+  }
+}
+
+interface PageParams {
+  readonly skip: number;
+  readonly take: number;
+  readonly [name: string]: unknown;
+}
+
+/** The profiles `filter` keeps, counted, and those of the page: read a chunk at a time by id. */
+async function filteredPage(
+  db: Database.Database,
+  where: string,
+  params: PageParams,
+  filter: (properties: ProfileProperties) => boolean,
+  pacer: Pacer,
+): Promise<{ rows: { id: string; members: Map<string, JsonValue> }[]; total: number }> {
+  const first = db.prepare(`SELECT id, properties ${where} ORDER BY id LIMIT @chunk`);
+  const next = db.prepare(`SELECT id, properties ${where} AND id > @after ORDER BY id LIMIT @chunk`);
+  const { skip, take } = params;
+  const rows: { id: string; members: Map<string, JsonValue> }[] = [];
+  let total = 0;
+  let after: string | undefined;
+  for (;;) {
+    const chunk = (
+      after === undefined
+        ? first.all({ ...params, chunk: FILTER_CHUNK })
+        : next.all({ ...params, after, chunk: FILTER_CHUNK })
+    ) as ProfileRow[];
+    for (const row of chunk) {
+      // One profile's filter may cost milliseconds (expressions.md's budgets): checked per row.
+      if (pacer.due) await pacer.pause();
+      const members = readObject(row.properties);
+      if (!filter(toProperties(members))) continue;
+      if (total >= skip && total < skip + take) rows.push({ id: row.id, members });
+      total++;
+    }
+    if (chunk.length < FILTER_CHUNK) return { rows, total };
+    after = chunk[chunk.length - 1]!.id;
   }
 }
 

@@ -8,6 +8,14 @@
 
 import Database from "better-sqlite3";
 
+/**
+ * A read-only connection of its own to a database another connection writes: a read transaction
+ * on it sees one snapshot however long it lasts (WAL), while the writer goes on.
+ */
+export function openSnapshotReader(file: string): Database.Database {
+  return new Database(file, { readonly: true, fileMustExist: true });
+}
+
 export function openDurableDatabase(file: string, options: Database.Options = {}): Database.Database {
   const db = new Database(file, options);
   db.pragma("journal_mode = WAL");

@@ -163,4 +163,21 @@ describe("a where over many profiles", () => {
     assert.ok(turns > 0, "timers ran while the profiles were filtered");
     assert.ok(filtered < COUNT / 2, `the filter stopped early: it read ${filtered} of ${COUNT} profiles`);
   });
+
+  test("one reply is one snapshot, though profiles change while it is read", async () => {
+    const update = (id: string, i: number) => {
+      const parsed = parseProfileUpdate({ $distinct_id: id, $set: { i }, $ignore_time: true }, T0);
+      assert.ok(parsed.ok);
+      return { projectId: MANY, offset: offset++, update: parsed.update };
+    };
+    let seen = 0;
+    const odd = (p: Readonly<Record<string, unknown>>) => {
+      // On the first profile of the second chunk: two odd profiles become even, one in the chunk
+      // already read and one in a chunk still to come.
+      if (++seen === 1001) void store.applyMany([update("m0001", 2), update(`m${COUNT - 1}`, 4)]);
+      return (p["i"] as number) % 2 === 1;
+    };
+    assert.equal((await store.query(MANY, { filter: odd, pageSize: 10 })).total, COUNT / 2);
+    assert.equal((await store.query(MANY, { filter: odd, pageSize: 10 })).total, COUNT / 2 - 2);
+  });
 });
