@@ -53,9 +53,11 @@ export class FunnelSink implements RowSink {
     this.users = users;
   }
 
-  /** Selectors and `on` are evaluated per row. */
+  /** Selectors and an `on` that is not a plain read are evaluated per row. */
   get takesChunks(): boolean {
-    return this.shape.segmenter !== undefined || this.shape.selectors.some((s) => s !== undefined);
+    return (
+      this.shape.segmenter?.evaluatesPerRow === true || this.shape.selectors.some((s) => s !== undefined)
+    );
   }
 
   take(kept: KeptRows): void {

@@ -24,9 +24,9 @@ export class Births implements RowSink {
     private readonly lists: SegmentLists,
   ) {}
 
-  /** `on` is evaluated per row. */
+  /** An `on` that is not a plain read is evaluated per row. */
   get takesChunks(): boolean {
-    return this.segmenter !== undefined;
+    return this.segmenter?.evaluatesPerRow === true;
   }
 
   get users(): number {

@@ -39,9 +39,9 @@ export class RetentionSink implements RowSink {
     this.users = users;
   }
 
-  /** `where` and `on` are evaluated per row. */
+  /** `where`, and an `on` that is not a plain read, are evaluated per row. */
   get takesChunks(): boolean {
-    return this.shape.segmenter !== undefined || this.shape.where !== undefined;
+    return this.shape.segmenter?.evaluatesPerRow === true || this.shape.where !== undefined;
   }
 
   take(kept: KeptRows): void {

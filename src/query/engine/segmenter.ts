@@ -38,6 +38,14 @@ export class ValueSegmenter {
     this.read = plainRead(expr);
   }
 
+  /**
+   * Whether a row's segments come from evaluating `on`; a plain property read maps dictionary codes
+   * once per batch, and costs next to nothing a row (so its sink need not take rows in chunks).
+   */
+  get evaluatesPerRow(): boolean {
+    return this.read === null;
+  }
+
   /** The batch's segmenter, made once per batch however many chunks of it the scan hands over. */
   bind(batch: ScanBatch): BatchSegments {
     return this.bound.of(batch);

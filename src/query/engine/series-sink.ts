@@ -22,9 +22,9 @@ export class SeriesSink implements RowSink {
     private readonly memory?: QueryMemory,
   ) {}
 
-  /** Only an `on` is evaluated per row; counting by one segment or by event is cheap. */
+  /** Only an `on` that is not a plain read is evaluated per row; the rest is cheap. */
   get takesChunks(): boolean {
-    return typeof this.segments === "object";
+    return typeof this.segments === "object" && this.segments.evaluatesPerRow;
   }
 
   get counts(): SeriesCounts {
